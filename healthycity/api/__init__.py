@@ -1,0 +1,1 @@
+"""HTTP API: the application factory, shared dependencies and the one error shape."""

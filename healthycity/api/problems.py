@@ -1,0 +1,105 @@
+"""One error body for the whole API: RFC 9457 ``application/problem+json``."""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from healthycity.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RecordError,
+    UserError,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://healthycity.fr/problems/"
+
+
+def problem_response(
+    status: int, detail: str, *, request: Request | None = None, **extensions: Any
+) -> JSONResponse:
+    """Build a problem+json response; ``type`` names the HTTP status, ``title`` its phrase."""
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + phrase.lower().replace(" ", "-").replace("'", ""),
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extensions)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _status_of(exc: UserError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, AuthenticationError):
+        return 401
+    if isinstance(exc, PermissionDeniedError):
+        return 403
+    return 422
+
+
+async def _user_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UserError)  # registered for UserError only  # noqa: S101
+    extensions: dict[str, Any] = {}
+    if isinstance(exc, RecordError):
+        extensions["errors"] = [
+            {
+                "location": exc.location,
+                "field": exc.field,
+                "value": exc.value,
+                "expected": exc.expected,
+                "source": exc.source,
+            }
+        ]
+    return problem_response(_status_of(exc), str(exc), request=request, **extensions)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for it only  # noqa: S101
+    errors = [
+        {
+            "location": ".".join(str(p) for p in error.get("loc", ())),
+            "message": error.get("msg"),
+            "value": error.get("input"),
+        }
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+    return problem_response(422, detail, request=request, errors=jsonable(errors))
+
+
+def jsonable(value: Any) -> Any:
+    """Values fit for JSON (inputs of validation errors may be bytes or objects)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)  # registered for it only  # noqa: S101
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    response = problem_response(exc.status_code, detail, request=request)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error the API can raise through the problem+json builder."""
+    app.add_exception_handler(UserError, _user_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,1 @@
+"""Authentication: hashed API tokens carrying a role and a territory scope."""

@@ -1,0 +1,1 @@
+"""Command-line interface: one Typer app, a sub-app per domain."""

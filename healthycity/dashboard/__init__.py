@@ -1,0 +1,1 @@
+"""The web pages: the territory map, the territory pages and their translations."""

@@ -1,0 +1,1 @@
+"""Environmental health: sensor readings, their quality control, and the official indices."""

@@ -1,0 +1,1 @@
+"""Official indices computed from concentrations: ATMO, European AQI, pollen and heat waves."""

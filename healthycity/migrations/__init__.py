@@ -1,0 +1,1 @@
+"""Alembic migrations of the whole schema (loaded by Alembic, imported by nothing)."""

@@ -1,0 +1,1 @@
+"""Storage: engines, shared metadata and migrations; the only dialect-aware code."""

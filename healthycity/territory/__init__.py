@@ -1,0 +1,1 @@
+"""Territory: régions, départements, EPCI and communes with populations and geometries."""
