@@ -10,7 +10,7 @@ PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n 1)
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
 .PHONY: install run init serve test test-unit test-integration test-api test-cli test-docs \
-        test-web test-all check fix lint typecheck services-up services-down chromium bench \
+        test-web test-all check fix lint typecheck services-up services-down chromium bench smtp-sink \
         lock clean
 
 install: $(INSTALLED) $(VENDORED)
@@ -49,6 +49,9 @@ services-up:  ## start PostgreSQL and Mosquitto when they are down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	@pgrep -x mosquitto >/dev/null || mosquitto -d -c /etc/mosquitto/mosquitto.conf
+	@# The project's broker (MQTT door, its tests and bench) on port 1884: see deploy/mosquitto/.
+	@mkdir -p var/mosquitto && { [ "$$(id -u)" != 0 ] || ! id mosquitto >/dev/null 2>&1 || chown mosquitto: var/mosquitto; }
+	@(exec 3<>/dev/tcp/127.0.0.1/1884) 2>/dev/null || mosquitto -d -c deploy/mosquitto/healthycity.conf
 
 services-down:
 	-pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main stop
@@ -88,7 +91,12 @@ test-web: install services-up chromium
 	$(PYTEST) tests/web
 test-all: test
 
-bench: install services-up
+# Postfix's smtp-sink: the SMTP server bench/alerts.py sends to (the tests use aiosmtpd).
+# "No configuration" installs the programs without setting up or starting a mail server.
+smtp-sink:
+	@command -v smtp-sink >/dev/null || test -x /usr/sbin/smtp-sink || { apt-get update -qq && echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >/dev/null; }
+
+bench: install services-up smtp-sink
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

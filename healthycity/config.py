@@ -8,6 +8,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DEMO_DATA_DIR = PACKAGE_DIR.parent / "data"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105  (placeholder)
+MIN_SECRET_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -29,6 +31,13 @@ class Settings(BaseSettings):
         default=DEFAULT_DEMO_DATA_DIR, description="Folder of the shipped open data (data/)."
     )
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_client_id: str = Field(
+        default="healthycity-ingest",
+        min_length=1,
+        max_length=64,
+        description="MQTT client id of the ingest service: its persistent session's name "
+        "(one distinct id per process when several share the load).",
+    )
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -37,6 +46,58 @@ class Settings(BaseSettings):
         pattern=r"^(region|departement|epci|commune)/[0-9A-Za-z]+$",
         description="The territory the home map emphasises, as level/code.",
     )
+    # Health alerts (healthycity.alerts): who the published CAP messages come from.
+    alerts_sender: str = Field(
+        default="alertes@healthycity.localhost",
+        pattern=r"^[^\s,<&]+$",
+        description="CAP sender of the platform's alerts (e.g. alertes@sante.nievre.fr).",
+    )
+    alerts_sender_name: str = Field(
+        default="healthycity",
+        description="CAP senderName: the authority shown as the alerts' author.",
+    )
+    # Alert delivery (healthycity.alerts.delivery).
+    secret_key: str = Field(
+        default=DEVELOPMENT_SECRET_KEY,
+        description="Signs unsubscribe, confirmation and webhook tokens (HMAC-SHA256); "
+        "at least 32 random characters outside development.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL of the platform as subscribers reach it (links in messages).",
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "alertes@healthycity.localhost"
+    smtp_connections: int = Field(default=4, ge=1, le=64)
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    sms_sender: str = "HealthyCity"
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Tests only: let webhooks reach 127.0.0.1 (refused in production).",
+    )
+    delivery_lease_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _enforce_non_default_secrets(self) -> "Settings":
+        if self.environment == "development":
+            return self
+        if self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_CHARS:
+            msg = (
+                f"HC_SECRET_KEY is the development placeholder or shorter than "
+                f"{MIN_SECRET_KEY_CHARS} characters in environment {self.environment!r}; "
+                "expected a random secret (e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')."
+            )
+            raise ValueError(msg)
+        if self.webhook_allow_loopback:
+            msg = "HC_WEBHOOK_ALLOW_LOOPBACK=true outside development; expected false."
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _default_database_url(self) -> "Settings":

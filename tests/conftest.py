@@ -1,6 +1,7 @@
 """Shared fixtures: real SQLite and PostgreSQL engines, the demo territory, settings."""
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from healthycity.care_access.importer import import_demo_care_offer
 from healthycity.config import DEFAULT_DEMO_DATA_DIR, Settings
 from healthycity.storage.engine import make_engine
 from healthycity.storage.migrate import upgrade_database
@@ -26,6 +28,18 @@ def service_unavailable(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"required service unavailable: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def mqtt_url() -> str:
+    """The project's Mosquitto (deploy/mosquitto/healthycity.conf), started by make services-up."""
+    url = os.environ.get("HC_TEST_MQTT_URL", "mqtt://127.0.0.1:1884")
+    host, _, port = url.removeprefix("mqtt://").partition(":")
+    try:
+        socket.create_connection((host, int(port or 1883)), timeout=2).close()
+    except OSError as exc:
+        service_unavailable(f"Mosquitto at {url} ({exc}); start it with make services-up")
+    return url
 
 
 def _postgresql_schema_url(schema: str) -> str:
@@ -99,6 +113,33 @@ def demo_database_url(
 def demo_engine(demo_database_url: str) -> Iterator[Engine]:
     """An engine on the demo database (read-only use)."""
     engine = make_engine(demo_database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def care_demo_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The demo territory plus the shipped care offer (BPE, FINESS), once per backend.
+
+    Tests must not write to it.
+    """
+    folder = tmp_path_factory.mktemp(f"care-demo-{request.param}")
+    for url in _database_url(request.param, request, folder):
+        engine = make_engine(url)
+        upgrade_database(engine)
+        with engine.begin() as conn:
+            import_demo(conn, DEFAULT_DEMO_DATA_DIR, progress=lambda *_: None)
+            import_demo_care_offer(conn, DEFAULT_DEMO_DATA_DIR)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def care_demo_engine(care_demo_database_url: str) -> Iterator[Engine]:
+    """An engine on the care demo database (read-only use)."""
+    engine = make_engine(care_demo_database_url)
     yield engine
     engine.dispose()
 

@@ -3,10 +3,19 @@
 from fastapi import FastAPI
 
 from healthycity import __version__
+from healthycity.alerts.api import feed_router as alerts_feed_router
+from healthycity.alerts.api import router as alerts_router
+from healthycity.alerts.delivery.api import router as delivery_router
 from healthycity.api.problems import install_problem_handlers
 from healthycity.api.tokens import router as tokens_router
+from healthycity.care_access.api import router as care_access_router
+from healthycity.care_access.apl_api import router as apl_router
+from healthycity.care_access.finder_api import router as care_finder_router
 from healthycity.config import Settings
 from healthycity.dashboard.views import mount_dashboard
+from healthycity.environment.api import router as environment_router
+from healthycity.environment.indices_api import router as environment_indices_router
+from healthycity.environment.ngsi_ld_api import router as ngsi_ld_router
 from healthycity.logs import configure_logging
 from healthycity.storage.engine import make_engine
 from healthycity.territory.api import router as territory_router
@@ -31,5 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(territory_router, prefix=API_PREFIX)
     app.include_router(tokens_router, prefix=API_PREFIX)
+    app.include_router(care_access_router, prefix=API_PREFIX)
+    app.include_router(apl_router, prefix=API_PREFIX)
+    app.include_router(care_finder_router, prefix=API_PREFIX)
+    app.include_router(delivery_router, prefix=API_PREFIX)
+    app.include_router(alerts_router, prefix=API_PREFIX)
+    app.include_router(alerts_feed_router)
+    app.include_router(environment_router, prefix=API_PREFIX)
+    app.include_router(ngsi_ld_router)  # /ngsi-ld/v1, the path FIWARE agents expect
+    app.include_router(environment_indices_router, prefix=API_PREFIX)
     mount_dashboard(app)
     return app

@@ -33,7 +33,8 @@ def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[C
         yield conn
 
 
-DbConn = Annotated[Connection, Depends(get_connection)]
+# scope="function": commit before the response is sent, so an acknowledgement means durable.
+DbConn = Annotated[Connection, Depends(get_connection, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

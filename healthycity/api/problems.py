@@ -20,17 +20,35 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://healthycity.fr/problems/"
 
 
-def problem_response(
-    status: int, detail: str, *, request: Request | None = None, **extensions: Any
-) -> JSONResponse:
-    """Build a problem+json response; ``type`` names the HTTP status, ``title`` its phrase."""
+def problem_body(
+    status: int, detail: str, *, problem_type: str | None = None, **extensions: Any
+) -> dict[str, Any]:
+    """The problem object: ``type`` names the HTTP status unless given, ``title`` its phrase.
+
+    Responses embed it too (NGSI-LD batch results list one per refused entity).
+    """
     phrase = HTTPStatus(status).phrase
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + phrase.lower().replace(" ", "-").replace("'", ""),
+        "type": problem_type
+        or PROBLEM_TYPE_BASE + phrase.lower().replace(" ", "-").replace("'", ""),
         "title": phrase,
         "status": status,
         "detail": detail,
     }
+    body.update(extensions)
+    return body
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    request: Request | None = None,
+    problem_type: str | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """Build a problem+json response (see :func:`problem_body`)."""
+    body = problem_body(status, detail, problem_type=problem_type)
     if request is not None:
         body["instance"] = request.url.path
     body.update(extensions)
@@ -39,6 +57,9 @@ def problem_response(
 
 
 def _status_of(exc: UserError) -> int:
+    status = getattr(exc, "http_status", None)  # a protocol's own status (NGSI-LD: 400, 409)
+    if isinstance(status, int):
+        return status
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, AuthenticationError):
@@ -61,7 +82,15 @@ async def _user_error(request: Request, exc: Exception) -> JSONResponse:
                 "source": exc.source,
             }
         ]
-    return problem_response(_status_of(exc), str(exc), request=request, **extensions)
+    # A protocol with its own problem types (NGSI-LD) sets ``problem_type`` on its errors.
+    problem_type = getattr(exc, "problem_type", None)
+    return problem_response(
+        _status_of(exc),
+        str(exc),
+        request=request,
+        problem_type=problem_type if isinstance(problem_type, str) else None,
+        **extensions,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

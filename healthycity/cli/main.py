@@ -9,9 +9,11 @@ import uvicorn
 from typer.core import TyperGroup
 
 from healthycity import __version__
-from healthycity.cli import territory, tokens
+from healthycity.care_access.importer import import_demo_care_offer
+from healthycity.cli import alerts, care, environment, territory, tokens
 from healthycity.cli._context import get_settings, open_database
 from healthycity.cli.output import (
+    format_count,
     print_error,
     print_line,
     print_territory_counts,
@@ -19,6 +21,7 @@ from healthycity.cli.output import (
     progress_bars,
 )
 from healthycity.config import Settings
+from healthycity.environment.demo import import_demo_environment
 from healthycity.errors import UserError
 from healthycity.territory.demo import import_demo, is_demo_imported
 from healthycity.territory.store import count_territories
@@ -51,6 +54,9 @@ app = typer.Typer(
 )
 app.add_typer(territory.app, name="territory")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(care.app, name="care")
+app.add_typer(alerts.app, name="alerts")  # with the dispatch commands merged in
+app.add_typer(environment.app, name="environment")
 
 
 def _show_version(value: bool) -> None:
@@ -123,8 +129,15 @@ def init(
                 return
             with progress_bars() as progress:
                 reports = import_demo(conn, settings.demo_data_dir, progress=progress)
+                reports += import_demo_care_offer(conn, settings.demo_data_dir, progress=progress)
+                air = import_demo_environment(conn, settings.demo_data_dir)
             counts = count_territories(conn)
     print_territory_counts("Territoire de démonstration importé", counts)
+    print_line(
+        f"Historique de l'air : {format_count(air.real.accepted)} mesures réelles (2019), "
+        f"{format_count(air.replayed.accepted)} rejouées sur des capteurs de démonstration "
+        "en Nièvre (pas des mesures)."
+    )
     print_warnings([w for report in reports for w in report.warnings])
 
 

@@ -232,6 +232,16 @@ def print_json(data: object) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def print_document(text: str) -> None:
+    """A whole document (CSV, GeoJSON) on stdout, as is, for pipes and redirections."""
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
+def print_note(text: str) -> None:
+    """A line of context on stderr (what a result was computed from), kept out of pipes."""
+    _stderr().print(text, markup=False)
+
+
 def print_error(error: UserError) -> None:
     """The one stderr line shown for a user error: ``Erreur : <message>``."""
     message = " ".join(str(error).split())  # one line, whatever the message holds

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from healthycity.dashboard.care_messages import CARE_MESSAGES
+
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE: Language = "fr"
@@ -18,6 +20,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "fr": "Plateforme numérique de santé du territoire",
         "en": "Digital health platform of the territory",
     },
+    "nav_label": {"fr": "Rubriques", "en": "Sections"},
+    "nav_map": {"fr": "Territoire", "en": "Territory"},
+    "nav_care_access": {"fr": "Accès aux soins", "en": "Access to care"},
+    "nav_care_finder": {"fr": "Trouver un soin", "en": "Find care"},
+    "nav_air": {"fr": "Qualité de l'air", "en": "Air quality"},
+    "nav_alerts": {"fr": "Alertes", "en": "Alerts"},
     "skip_link": {"fr": "Aller au contenu", "en": "Skip to content"},
     "switch_language": {"fr": "English", "en": "Français"},
     "switch_language_title": {
@@ -129,6 +137,258 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "Licence Ouverte / Etalab.",
     },
     "api_link": {"fr": "API ouverte", "en": "Open API"},
+    # Air quality and quarantine pages (dashboard/environment_views.py).
+    "air_title": {"fr": "Qualité de l'air", "en": "Air quality"},
+    "air_intro": {
+        "fr": "Indice ATMO du {date} dans les communes de {focus} : mesuré là où une station "
+        "de référence se trouve dans la commune, sinon interpolé depuis les stations voisines "
+        "(jusqu'à {km} km). Survolez une commune pour lire son indice ; cliquez pour afficher "
+        "ses mesures.",
+        "en": "ATMO index of {date} in the communes of {focus}: measured where a reference "
+        "station stands in the commune, otherwise interpolated from the nearby stations (up to "
+        "{km} km). Hover over a commune to read its index; click to show its measurements.",
+    },
+    "air_date_label": {"fr": "Jour", "en": "Day"},
+    "air_date_submit": {"fr": "Afficher", "en": "Show"},
+    "air_map_label": {
+        "fr": "Carte des communes selon l'indice ATMO",
+        "en": "Map of the communes by ATMO index",
+    },
+    "air_legend_title": {"fr": "Indice ATMO", "en": "ATMO index"},
+    "air_legend_source": {
+        "fr": "Arrêté du 10 juillet 2020, couleurs de la charte Atmo France. Seules les "
+        "stations de référence entrent dans l'indice, pas les micro-capteurs.",
+        "en": "Arrêté of 10 July 2020, colours of the Atmo France charter. Only reference "
+        "stations feed the index, not micro-sensors.",
+    },
+    "air_method_measured": {"fr": "mesuré", "en": "measured"},
+    "air_method_interpolated": {
+        "fr": "interpolé (station la plus proche à {distance} km)",
+        "en": "interpolated (nearest station {distance} km away)",
+    },
+    "air_method_mixed": {
+        "fr": "en partie interpolé (jusqu'à {distance} km d'une station)",
+        "en": "partly interpolated (up to {distance} km from a station)",
+    },
+    "air_method_unavailable": {
+        "fr": "aucune station assez proche",
+        "en": "no station close enough",
+    },
+    "air_dominant": {"fr": "Polluant dominant : {names}", "en": "Dominant pollutant: {names}"},
+    "air_commune_chart": {"fr": "Mesures d'une commune", "en": "A commune's measurements"},
+    "air_sensor_chart": {"fr": "Mesures d'un capteur", "en": "A sensor's measurements"},
+    "air_commune": {"fr": "Commune", "en": "Commune"},
+    "air_sensor": {"fr": "Capteur", "en": "Sensor"},
+    "air_quantity": {"fr": "Grandeur", "en": "Quantity"},
+    "air_no_sensor": {
+        "fr": "Aucun capteur n'est enregistré sur ce territoire.",
+        "en": "No sensor is registered in this territory.",
+    },
+    "air_kind_reference": {"fr": "station de référence", "en": "reference station"},
+    "air_kind_low_cost": {"fr": "micro-capteur", "en": "micro-sensor"},
+    "air_chart_empty": {"fr": "Aucune donnée sur la période.", "en": "No data in the period."},
+    "air_chart_failed": {
+        "fr": "Le graphique n'a pas pu être chargé : {detail}",
+        "en": "The chart could not be loaded: {detail}",
+    },
+    "air_series_measured": {
+        "fr": "{name} : mesuré par {stations} (moyennes horaires des valeurs validées)",
+        "en": "{name}: measured by {stations} (hourly means of validated values)",
+    },
+    "air_series_interpolated": {
+        "fr": "{name} : pas de station de référence dans la commune, valeurs interpolées",
+        "en": "{name}: no reference station in the commune, interpolated values",
+    },
+    "air_series_unavailable": {
+        "fr": "{name} : aucune station de référence assez proche",
+        "en": "{name}: no reference station close enough",
+    },
+    "air_flagged_legend": {
+        "fr": "Valeur signalée par le contrôle qualité (hors indice)",
+        "en": "Value flagged by quality control (kept out of the index)",
+    },
+    "air_flag_OUT_OF_RANGE": {"fr": "hors plage physique", "en": "out of physical range"},
+    "air_flag_SPIKE": {"fr": "pic isolé", "en": "isolated spike"},
+    "air_flag_FLAT_LINE": {"fr": "valeur figée", "en": "flat line"},
+    "air_flag_STALE": {"fr": "après un silence du capteur", "en": "after a sensor silence"},
+    "air_flag_DUPLICATE_CONFLICT": {"fr": "doublon contradictoire", "en": "conflicting duplicate"},
+    "air_quarantine_link": {
+        "fr": "Lectures en quarantaine (opérateurs)",
+        "en": "Quarantined readings (operators)",
+    },
+    "air_quarantine_title": {"fr": "Lectures en quarantaine", "en": "Quarantined readings"},
+    "air_quarantine_intro": {
+        "fr": "Les lectures refusées à l'ingestion (HTTP, NGSI-LD, MQTT), avec la raison, le "
+        "champ et la valeur attendue. Réservé aux opérateurs.",
+        "en": "Readings refused at ingestion (HTTP, NGSI-LD, MQTT), with the reason, the field "
+        "and the value expected. For operators.",
+    },
+    "air_quarantine_load": {"fr": "Afficher la quarantaine", "en": "Show the quarantine"},
+    "air_quarantine_none": {
+        "fr": "Aucune lecture en quarantaine.",
+        "en": "No quarantined reading.",
+    },
+    "air_quarantine_count": {
+        "fr": "{count} lecture(s) en quarantaine, les plus récentes d'abord.",
+        "en": "{count} quarantined reading(s), newest first.",
+    },
+    "air_quarantine_failed": {"fr": "Échec : {detail}", "en": "Failed: {detail}"},
+    "air_col_received": {"fr": "Reçue le", "en": "Received"},
+    "air_col_door": {"fr": "Entrée", "en": "Door"},
+    "air_col_reason": {"fr": "Raison", "en": "Reason"},
+    "air_col_field": {"fr": "Champ", "en": "Field"},
+    "air_col_value": {"fr": "Valeur", "en": "Value"},
+    "air_col_expected": {"fr": "Attendu", "en": "Expected"},
+    # Health alerts: the operators' pages (dashboard/alerts_views.py).
+    "alerts_title": {"fr": "Alertes sanitaires", "en": "Health alerts"},
+    "alerts_intro": {
+        "fr": "Les alertes en cours et passées du territoire, au format CAP 1.2. Les "
+        "opérateurs émettent, mettent à jour et lèvent les alertes avec leur jeton d'API.",
+        "en": "The territory's current and past alerts, as CAP 1.2 messages. Operators "
+        "issue, update and cancel alerts with their API token.",
+    },
+    "alerts_one": {"fr": "Alerte", "en": "Alert"},
+    "alerts_new": {"fr": "nouvelle", "en": "new"},
+    "alerts_current": {"fr": "Alertes en cours ({count})", "en": "Alerts in force ({count})"},
+    "alerts_none_current": {"fr": "Aucune alerte en cours.", "en": "No alert in force."},
+    "alerts_none": {"fr": "Aucun message d'alerte.", "en": "No alert message."},
+    "alerts_history": {
+        "fr": "Derniers messages ({count} au total)",
+        "en": "Latest messages ({count} in all)",
+    },
+    "alerts_feed": {"fr": "Flux Atom des alertes en cours", "en": "Atom feed of current alerts"},
+    "alerts_map_label": {
+        "fr": "Carte des communes sous une alerte en cours",
+        "en": "Map of the communes under an alert in force",
+    },
+    "alerts_map_failed": {
+        "fr": "La carte des alertes n'a pas pu être chargée.",
+        "en": "The alert map could not be loaded.",
+    },
+    "alerts_col_id": {"fr": "N°", "en": "No."},
+    "alerts_col_type": {"fr": "Type", "en": "Type"},
+    "alerts_col_status": {"fr": "Statut", "en": "Status"},
+    "alerts_col_severity": {"fr": "Gravité", "en": "Severity"},
+    "alerts_col_event": {"fr": "Événement", "en": "Event"},
+    "alerts_col_headline": {"fr": "Titre", "en": "Headline"},
+    "alerts_col_areas": {"fr": "Zones", "en": "Areas"},
+    "alerts_col_sent": {"fr": "Émis le", "en": "Sent"},
+    "alerts_type_Alert": {"fr": "Alerte", "en": "Alert"},
+    "alerts_type_Update": {"fr": "Mise à jour", "en": "Update"},
+    "alerts_type_Cancel": {"fr": "Fin d'alerte", "en": "All clear"},
+    "alerts_status_Actual": {"fr": "Réelle", "en": "Actual"},
+    "alerts_status_Exercise": {"fr": "Exercice", "en": "Exercise"},
+    "alerts_status_Test": {"fr": "Test", "en": "Test"},
+    "alerts_status_System": {"fr": "Système", "en": "System"},
+    "alerts_status_Draft": {"fr": "Brouillon", "en": "Draft"},
+    "alerts_severity_Extreme": {"fr": "Extrême", "en": "Extreme"},
+    "alerts_severity_Severe": {"fr": "Grave", "en": "Severe"},
+    "alerts_severity_Moderate": {"fr": "Modérée", "en": "Moderate"},
+    "alerts_severity_Minor": {"fr": "Mineure", "en": "Minor"},
+    "alerts_severity_Unknown": {"fr": "Inconnue", "en": "Unknown"},
+    "alerts_urgency_Immediate": {"fr": "Immédiate", "en": "Immediate"},
+    "alerts_urgency_Expected": {"fr": "Dans l'heure", "en": "Expected"},
+    "alerts_urgency_Future": {"fr": "Plus tard", "en": "Future"},
+    "alerts_urgency_Past": {"fr": "Passée", "en": "Past"},
+    "alerts_urgency_Unknown": {"fr": "Inconnue", "en": "Unknown"},
+    "alerts_certainty_Observed": {"fr": "Observé", "en": "Observed"},
+    "alerts_certainty_Likely": {"fr": "Probable", "en": "Likely"},
+    "alerts_certainty_Possible": {"fr": "Possible", "en": "Possible"},
+    "alerts_certainty_Unlikely": {"fr": "Peu probable", "en": "Unlikely"},
+    "alerts_certainty_Unknown": {"fr": "Inconnue", "en": "Unknown"},
+    "alerts_issue_title": {"fr": "Émettre une alerte", "en": "Issue an alert"},
+    "alerts_noscript": {
+        "fr": "Émettre, mettre à jour ou lever une alerte depuis cette page demande JavaScript ; "
+        "sinon, utilisez l'API (POST /api/v1/alerts).",
+        "en": "Issuing, updating or cancelling an alert from this page needs JavaScript; "
+        "otherwise use the API (POST /api/v1/alerts).",
+    },
+    "alerts_token_label": {"fr": "Jeton d'opérateur", "en": "Operator token"},
+    "alerts_token_hint": {
+        "fr": "Collez un jeton d'API de rôle operator. Il reste dans cet onglet et n'est "
+        "envoyé qu'à l'API, dans l'en-tête Authorization.",
+        "en": "Paste an API token with the operator role. It stays in this tab and is only "
+        "sent to the API, in the Authorization header.",
+    },
+    "alerts_token_missing": {
+        "fr": "Collez d'abord votre jeton d'opérateur.",
+        "en": "Paste your operator token first.",
+    },
+    "alerts_choose": {"fr": "— choisir —", "en": "— choose —"},
+    "alerts_field_status": {"fr": "Statut", "en": "Status"},
+    "alerts_field_event": {"fr": "Événement", "en": "Event"},
+    "alerts_field_hazard": {"fr": "Risque", "en": "Hazard"},
+    "alerts_field_level": {"fr": "Niveau (facultatif)", "en": "Level (optional)"},
+    "alerts_field_urgency": {"fr": "Urgence", "en": "Urgency"},
+    "alerts_field_severity": {"fr": "Gravité", "en": "Severity"},
+    "alerts_field_certainty": {"fr": "Certitude", "en": "Certainty"},
+    "alerts_field_headline": {"fr": "Titre", "en": "Headline"},
+    "alerts_field_description": {"fr": "Description", "en": "Description"},
+    "alerts_field_instruction": {"fr": "Consignes", "en": "Instructions"},
+    "alerts_field_areas": {"fr": "Zones", "en": "Areas"},
+    "alerts_areas_hint": {
+        "fr": "Territoires niveau/code séparés par des virgules, ex. commune/58194, "
+        "epci/245804406, departement/58.",
+        "en": "Territories as level/code separated by commas, e.g. commune/58194, "
+        "epci/245804406, departement/58.",
+    },
+    "alerts_areas_missing": {
+        "fr": "Indiquez au moins une zone.",
+        "en": "Give at least one area.",
+    },
+    "alerts_field_expires": {"fr": "Expire le (facultatif)", "en": "Expires (optional)"},
+    "alerts_field_note": {"fr": "Motif de la fin d'alerte", "en": "Why the alert ends"},
+    "alerts_english": {"fr": "Version anglaise (facultative)", "en": "English version (optional)"},
+    "alerts_english_hint": {
+        "fr": "Sans traduction, le bloc anglais du message CAP le signale et reprend le texte "
+        "français.",
+        "en": "Without a translation, the English block of the CAP message says so and "
+        "carries the French text.",
+    },
+    "alerts_review": {"fr": "Vérifier avant de publier", "en": "Review before publishing"},
+    "alerts_confirm_title": {
+        "fr": "Vérifiez l'alerte avant de la publier",
+        "en": "Check the alert before publishing it",
+    },
+    "alerts_confirm_update": {
+        "fr": "Vérifiez la mise à jour avant de la publier",
+        "en": "Check the update before publishing it",
+    },
+    "alerts_confirm_cancel": {
+        "fr": "Confirmez la fin de l'alerte",
+        "en": "Confirm that the alert ends",
+    },
+    "alerts_confirm": {"fr": "Confirmer et publier", "en": "Confirm and publish"},
+    "alerts_edit": {"fr": "Modifier", "en": "Edit"},
+    "alerts_sending": {"fr": "Publication en cours…", "en": "Publishing…"},
+    "alerts_published": {"fr": "Message n° {id} publié.", "en": "Message no. {id} published."},
+    "alerts_failed": {"fr": "Échec : {detail}", "en": "Failed: {detail}"},
+    "alerts_back": {"fr": "Retour aux alertes", "en": "Back to the alerts"},
+    "alerts_communes": {"fr": "{count} commune(s)", "en": "{count} commune(s)"},
+    "alerts_source": {"fr": "Origine", "en": "Origin"},
+    "alerts_source_manual": {"fr": "émise par un opérateur", "en": "issued by an operator"},
+    "alerts_source_rule": {"fr": "règle automatique", "en": "automatic rule"},
+    "alerts_source_imported": {"fr": "relayée (import CAP)", "en": "relayed (CAP import)"},
+    "alerts_cap_link": {"fr": "Message CAP (XML)", "en": "CAP message (XML)"},
+    "alerts_chain": {"fr": "Messages de cet épisode", "en": "Messages of this episode"},
+    "alerts_delivery": {"fr": "Diffusion", "en": "Delivery"},
+    "alerts_delivery_hint": {
+        "fr": "Notifications par canal et par état. Seuls les messages « Réelle » sont "
+        "diffusés aux abonnés ; les exercices et tests ne le sont pas.",
+        "en": "Notifications by channel and state. Only Actual messages reach subscribers; "
+        "exercises and tests do not.",
+    },
+    "alerts_update_title": {"fr": "Mettre à jour l'alerte", "en": "Update the alert"},
+    "alerts_cancel_title": {
+        "fr": "Lever l'alerte (fin d'alerte)",
+        "en": "End the alert (all clear)",
+    },
+    "alerts_closed": {
+        "fr": "Cet épisode est clos ou relayé d'un autre émetteur : il ne peut plus être "
+        "modifié ici.",
+        "en": "This episode is over or relayed from another sender: it cannot be changed here.",
+    },
+    **CARE_MESSAGES,  # the access-to-care pages (dashboard/care_messages.py)
 }
 
 

@@ -1,6 +1,7 @@
 """What the territory pages show, gathered from the territory store (no HTTP here)."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -67,6 +68,20 @@ class AgeChart:
 
 
 @dataclass(frozen=True)
+class PageSection:
+    """A section another domain's pages add to a territory page: its template and its data."""
+
+    template: str
+    data: Any
+
+
+# Builders of extra sections (e.g. access to care), registered by the views that own them;
+# each returns its section for a territory, or ``None`` when it has nothing to show there.
+SectionBuilder = Callable[[Connection, Territory], PageSection | None]
+SECTION_BUILDERS: list[SectionBuilder] = []
+
+
+@dataclass(frozen=True)
 class TerritoryPage:
     """Everything the page of one territory shows."""
 
@@ -76,6 +91,7 @@ class TerritoryPage:
     geometry: dict[str, Any] | None
     children: list[Territory]
     children_level: Level | None
+    sections: list[PageSection] = field(default_factory=list)
 
 
 def age_bars(population_by_band: dict[str, float]) -> list[AgeBar]:
@@ -112,6 +128,7 @@ def build_territory_page(conn: Connection, level: Level, code: str) -> Territory
         geometry=store.get_geometries(conn, [territory]).get(territory.ref),
         children=children,
         children_level=children_level,
+        sections=[s for build in SECTION_BUILDERS if (s := build(conn, territory)) is not None],
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from healthycity.api.deps import AppSettings, DbConn
 from healthycity.dashboard.choropleth import DENSITY_PALETTE, NO_DATA_COLOUR
+from healthycity.dashboard.display_views import router as display_router
 from healthycity.dashboard.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGES,
@@ -268,4 +269,14 @@ def mount_dashboard(app: FastAPI) -> None:
     if not LEAFLET_JS.exists():
         logger.warning("leaflet missing path=%s hint='run make install'", LEAFLET_JS)
     app.include_router(router)
+    app.include_router(display_router)
+    from healthycity.dashboard.alerts_views import router as alerts_router  # imports this module
+
+    app.include_router(alerts_router)
+    from healthycity.dashboard.care_views import router as care_router  # imports this module
+
+    app.include_router(care_router)
+    from healthycity.dashboard.environment_views import router as environment_router  # idem
+
+    app.include_router(environment_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

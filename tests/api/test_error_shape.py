@@ -115,3 +115,59 @@ def test_openapi_docs_answer(writable_client: TestClient) -> None:
 
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+
+
+# The NGSI-LD door (outside /api/v1) has its own problem types, same RFC 9457 shape:
+# (method, path, token, content type, body, status, NGSI-LD error type or None)
+NGSI_LD_ERROR_ROUTES = [
+    ("POST", "/ngsi-ld/v1/entityOperations/upsert", "professional", "application/json", b"[{",
+     400, "InvalidRequest"),
+    ("POST", "/ngsi-ld/v1/entityOperations/upsert", "professional", "application/json",
+     b'{"id": "x"}', 400, "BadRequestData"),
+    ("POST", "/ngsi-ld/v1/entities", "professional", "application/ld+json",
+     b'{"id": "x", "type": "AirQualityObserved"}', 400, "BadRequestData"),
+    ("POST", "/ngsi-ld/v1/entities", "professional", "application/json",
+     b'{"id": "urn:ngsi-ld:AirQualityObserved:ghost", "type": "AirQualityObserved", "pm25": 1}',
+     400, "BadRequestData"),
+    ("GET", "/ngsi-ld/v1/entities", None, None, None, 400, "BadRequestData"),
+    ("GET", "/ngsi-ld/v1/entities?type=AirQualityObserved&limit=-1", None, None, None, 400,
+     "BadRequestData"),
+    ("GET", "/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:none", None, None, None, 404,
+     "ResourceNotFound"),
+    ("POST", "/ngsi-ld/v1/entities", None, "application/json", b"{}", 401, None),
+    ("POST", "/ngsi-ld/v1/entities", "citizen", "application/json", b"{}", 403, None),
+    ("POST", "/ngsi-ld/v1/entities", "professional", "text/plain", b"{}", 415, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "token", "media", "body", "status", "error"),
+    NGSI_LD_ERROR_ROUTES,
+    ids=[f"{r[5]}-{r[0]}-{r[1]}-{r[2]}" for r in NGSI_LD_ERROR_ROUTES],
+)
+def test_error_shape_ngsi_ld_is_problem_json(
+    writable_client: TestClient,
+    seeded_engine: Engine,
+    method: str,
+    path: str,
+    token: str | None,
+    media: str | None,
+    body: bytes | None,
+    status: int,
+    error: str | None,
+) -> None:
+    headers = _token(seeded_engine, token) | ({"Content-Type": media} if media else {})
+
+    response = writable_client.request(method, path, headers=headers, content=body)
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert {"type", "title", "status", "detail", "instance"} <= problem.keys()
+    assert (problem["status"], problem["title"]) == (status, HTTPStatus(status).phrase)
+    assert problem["instance"] == path.split("?")[0]
+    assert problem["detail"]
+    if error is not None:
+        assert problem["type"] == f"https://uri.etsi.org/ngsi-ld/errors/{error}"
+    else:
+        assert problem["type"].startswith("https://healthycity.fr/problems/")

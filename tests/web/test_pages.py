@@ -246,3 +246,14 @@ def test_home_page_without_territory_says_how_to_load_one(settings: Settings) ->
     assert home.status_code == 200
     assert "healthycity init --demo" in home.text
     assert layer == {"type": "FeatureCollection", "features": []}
+
+
+def test_every_page_of_the_site_navigation_answers(web_client: TestClient) -> None:
+    html = web_client.get("/").text
+    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    links = re.findall(r'href="(/[^"]*)"', nav)
+    assert links == ["/", "/acces-aux-soins", "/soins", "/qualite-air", "/alertes"]
+    for link in links:
+        response = web_client.get(link)
+        assert response.status_code == 200, link
+        assert '<nav class="site-nav"' in response.text, link

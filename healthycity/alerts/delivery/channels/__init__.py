@@ -1,0 +1,1 @@
+"""Delivery channels: one plug-in interface (``base.Channel``) and a registry."""

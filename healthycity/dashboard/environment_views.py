@@ -1,0 +1,148 @@
+"""The environment pages: air quality (ATMO map, commune and sensor charts) and the quarantine.
+
+The air-quality page is public: its script reads the open indices API for the map and the
+series APIs for the charts (hand-drawn SVG, no charting library, no CDN). The quarantine page
+is for operators: the page itself holds no data; its script asks
+``/api/v1/environment/quarantine`` with the operator token the operator pastes into the page,
+sent in the ``Authorization`` header only, never in a URL, and kept in the tab's
+``sessionStorage`` at most (the same box and storage key as the alert pages). A server-rendered
+page behind a token cookie would need CSRF protection and a login flow for the same result.
+"""
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from healthycity.api.deps import AppSettings, DbConn
+from healthycity.dashboard.i18n import MESSAGES, Language, Translator
+from healthycity.dashboard.views import PageLanguage, _focus, _render
+from healthycity.environment import sensors
+from healthycity.environment.commune_indices import DEFAULT_MAX_DISTANCE_M
+from healthycity.environment.indices.atmo import ATMO_POLLUTANTS, ATMO_STYLES, AtmoLevel
+from healthycity.environment.indices_service import latest_complete_day, local_day_window
+from healthycity.environment.quality import QcFlag
+from healthycity.environment.quantities import QUANTITY_SPECS, Quantity
+from healthycity.territory import store as territory_store
+from healthycity.territory.models import Territory
+
+router = APIRouter(include_in_schema=False)
+CHART_DAYS = 3  # the commune and sensor charts show the index day and the two before it
+INDEX_LEVELS = ("commune", "departement", "epci")  # the levels the indices API accepts
+CHART_QUANTITIES = (*ATMO_POLLUTANTS, Quantity.TEMPERATURE)
+
+
+def _label(quantity: Quantity, language: Language) -> str:
+    spec = QUANTITY_SPECS[quantity]
+    return spec.label_fr if language == "fr" else spec.label_en
+
+
+def _messages(language: Language, keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: MESSAGES[key][language] for key in keys}
+
+
+_SCRIPT_KEYS = (
+    "air_method_measured",
+    "air_method_interpolated",
+    "air_method_mixed",
+    "air_method_unavailable",
+    "air_dominant",
+    "air_chart_empty",
+    "air_chart_failed",
+    "air_series_measured",
+    "air_series_interpolated",
+    "air_series_unavailable",
+    "map_failed",
+    *(f"air_flag_{flag.name}" for flag in QcFlag),
+)
+
+
+def _legend(language: Language) -> list[tuple[str, str]]:
+    order = [*(level for level in AtmoLevel if level), AtmoLevel.INDISPONIBLE]
+    return [
+        (ATMO_STYLES[lv].colour, ATMO_STYLES[lv].label_fr if language == "fr" else
+         ATMO_STYLES[lv].label_en)
+        for lv in order
+    ]  # fmt: skip
+
+
+def _sensor_choices(found: list[sensors.Sensor], language: Language) -> list[dict[str, Any]]:
+    kind = Translator(language)
+    return [
+        {
+            "id": s.id,
+            "label": f"{s.name} ({kind('air_kind_' + s.kind)})",
+            "quantities": [[q.value, _label(q, language)] for q in s.quantities],
+        }
+        for s in found
+    ]
+
+
+@router.get("/qualite-air", response_class=HTMLResponse, name="air_quality_page")
+def air_quality_page(
+    request: Request,
+    conn: DbConn,
+    settings: AppSettings,
+    language: PageLanguage,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> HTMLResponse:
+    """The ATMO index per commune of the focus territory on a map, and the charts."""
+    focus = _focus(conn, settings.focus_territory)
+    day = day or latest_complete_day(conn, ATMO_POLLUTANTS)
+    start, end = local_day_window(day)
+    communes: list[Territory] = []
+    if focus is not None and focus.level in INDEX_LEVELS:
+        communes = [focus] if focus.level == "commune" else territory_store.get_children(
+            conn, focus.level, focus.code, child_level="commune"
+        )  # fmt: skip
+    codes = {c.code for c in communes}
+    found = [s for s in sensors.list_sensors(conn, limit=100_000) if s.commune_code in codes]
+    config = {
+        "communes_url": request.url_for("map_communes").path,
+        "indices_url": "/api/v1/environment/indices/atmo",
+        "series_url": "/api/v1/environment/communes/{code}/series",
+        "observations_url": "/api/v1/environment/observations",
+        "area": None if focus is None else {focus.level: focus.code},
+        "bbox": None if focus is None else focus.bbox,
+        "date": day.isoformat(),
+        "chart_from": (start - timedelta(days=CHART_DAYS - 1)).isoformat(),
+        "chart_to": end.isoformat(),
+        "separators": Translator(language).separators,
+        "language": language,
+        "pollutants": {q.value: _label(q, language) for q in Quantity},
+        "messages": _messages(language, _SCRIPT_KEYS),
+    }
+    return _render(
+        request,
+        "environment_air.html",
+        language,
+        {
+            "focus": focus if communes else None,
+            "day": day,
+            "config": config,
+            "legend": _legend(language),
+            "communes": sorted(communes, key=lambda c: c.name),
+            "sensor_choices": _sensor_choices(found, language),
+            "quantities": [(q.value, _label(q, language)) for q in CHART_QUANTITIES],
+            "max_distance_km": round(DEFAULT_MAX_DISTANCE_M / 1000),
+        },
+    )
+
+
+_QUARANTINE_KEYS = (
+    "alerts_token_missing",
+    "air_quarantine_none",
+    "air_quarantine_failed",
+    "air_quarantine_count",
+)
+
+
+@router.get("/qualite-air/quarantaine", response_class=HTMLResponse, name="air_quarantine_page")
+def air_quarantine_page(request: Request, language: PageLanguage) -> HTMLResponse:
+    """Readings refused by the ingestion, for operators (the script reads the API)."""
+    config = {
+        "api": "/api/v1/environment/quarantine",
+        "messages": _messages(language, _QUARANTINE_KEYS),
+    }
+    return _render(request, "environment_quarantine.html", language, {"config": config})

@@ -1,0 +1,470 @@
+"""HTTP API of the environment domain: sensor registry, reading ingestion, series, quarantine.
+
+Reading is public (except the quarantine, for operators). Writing sensors needs a
+``territory_admin`` token whose scope holds the sensor's commune. Sending readings is an
+integrator action: a ``professional`` token or above; a scoped token may only send readings of
+sensors inside its scope (others are quarantined as ``out_of_scope``).
+
+``POST /environment/observations`` answers **200** whenever the body could be read, with
+counts and one error per quarantined reading (valid readings are stored, invalid ones
+quarantined: a partial batch is not an error of the request). It answers 413 beyond
+:data:`MAX_BODY_BYTES`, 415 for another media type and 422 when the body cannot be read as a
+whole (JSON or CSV syntax, header, shape), naming the line, field, value and what was expected;
+then nothing is stored. The transaction is committed before the answer is sent, so a 200
+means the readings are durable; a retried batch is a no-op (counted in ``duplicates``).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from healthycity.api.deps import get_engine, require_role, require_scope
+from healthycity.auth.models import Identity
+from healthycity.environment import sensors, store
+from healthycity.environment._group_commit import committer_for
+from healthycity.environment._payloads import Payload, parse_csv_body, parse_json_body
+from healthycity.environment.pipeline import (
+    IngestResult,
+    ItemError,
+    prepare_readings,
+    store_prepared,
+)
+from healthycity.environment.quantities import Quantity, spec_of
+from healthycity.errors import NotFoundError, ValidationError
+from healthycity.territory import store as territory_store
+from healthycity.territory.api import LocatorCache
+
+router = APIRouter(prefix="/environment", tags=["environment"])
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # ~100,000 readings of JSON; larger batches: split them
+MAX_ERRORS_SHOWN = 1000  # every error is in the quarantine; the answer lists the first ones
+SensorId = Annotated[str, Field(pattern=sensors.SENSOR_ID_PATTERN, examples=["nevers-pm-01"])]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+Admin = Annotated[Identity, Depends(require_role("territory_admin"))]
+Integrator = Annotated[Identity, Depends(require_role("professional"))]
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """Commit before the answer is written (a ``DbConn`` commits after it is sent)."""
+    with engine.begin() as conn:
+        yield conn
+
+
+# --- Schemas ---------------------------------------------------------------------------------
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SensorCreate(_Schema):
+    """A sensor to register (or replace, by id)."""
+
+    id: SensorId
+    name: str = Field(min_length=1, max_length=200)
+    kind: sensors.SensorKind
+    lon: float = Field(ge=-180, le=180, description="WGS84 longitude, degrees.")
+    lat: float = Field(ge=-90, le=90, description="WGS84 latitude, degrees.")
+    quantities: dict[str, str] = Field(
+        min_length=1,
+        description="Quantity -> unit the sensor reports in.",
+        examples=[{"pm25": "µg/m³", "no2": "ppb"}],
+    )
+    commune_code: str | None = Field(
+        default=None, max_length=16, description="INSEE code; default: the commune at lon/lat."
+    )
+    operator: str | None = Field(default=None, max_length=200)
+    status: sensors.SensorStatus = "active"
+
+
+class SensorUpdate(_Schema):
+    """Fields to change; moving a sensor without a commune_code locates it again."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: sensors.SensorKind | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    quantities: dict[str, str] | None = Field(default=None, min_length=1)
+    commune_code: str | None = Field(default=None, max_length=16)
+    operator: str | None = Field(default=None, max_length=200)
+    status: sensors.SensorStatus | None = None
+
+
+class SensorPublic(_Schema):
+    """A registered sensor."""
+
+    id: str
+    name: str
+    kind: sensors.SensorKind
+    lon: float
+    lat: float
+    commune_code: str
+    operator: str | None
+    status: sensors.SensorStatus
+    quantities: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class SensorList(_Schema):
+    """Sensors by id."""
+
+    count: int
+    sensors: list[SensorPublic]
+
+
+class ItemErrorPublic(_Schema):
+    """Why one reading was quarantined."""
+
+    index: int = Field(description="Position in the batch (0-based).")
+    line: int | None = Field(description="CSV line, for CSV bodies.")
+    reason: str
+    field: str
+    value: Any
+    expected: str
+    sensor_id: str | None
+    quantity: str | None
+    message: str
+
+
+class IngestReport(_Schema):
+    """What became of a batch: received = accepted + duplicates + quarantined."""
+
+    received: int
+    accepted: int
+    duplicates: int = Field(description="Repeats of stored readings (same value): no-ops.")
+    conflicts: int = Field(description="Same sensor, quantity and time, another value.")
+    quarantined: int
+    errors: list[ItemErrorPublic]
+    errors_truncated: bool = Field(description=f"More than {MAX_ERRORS_SHOWN} errors.")
+
+
+class ObservationPublic(_Schema):
+    """A reading in the canonical unit of its quantity, with its QC flags."""
+
+    sensor_id: str
+    quantity: str
+    unit: str
+    observed_at: datetime
+    value: float
+    flags: int
+    flag_names: list[str]
+
+
+class AggregatePublic(_Schema):
+    """Mean, minimum, maximum and count over one UTC hour or day (flagged values excluded)."""
+
+    sensor_id: str
+    quantity: str
+    unit: str
+    period_start: datetime
+    count: int
+    mean: float
+    min: float
+    max: float
+
+
+class SeriesPublic(_Schema):
+    """Readings or aggregates, in time order."""
+
+    resolution: store.Resolution
+    count: int
+    observations: list[ObservationPublic] | None = None
+    aggregates: list[AggregatePublic] | None = None
+
+
+class LatestPublic(_Schema):
+    """The latest reading of each quantity of a sensor."""
+
+    sensor_id: str
+    latest: list[ObservationPublic]
+
+
+class QuarantinePublic(_Schema):
+    """A reading that was not stored, and why."""
+
+    id: int
+    received_at: datetime
+    door: str
+    sensor_id: str | None
+    quantity: str | None
+    reason: str
+    field: str
+    value: str | None
+    expected: str
+    payload: str | None
+
+
+class QuarantineList(_Schema):
+    """Quarantined readings, newest first."""
+
+    count: int
+    entries: list[QuarantinePublic]
+
+
+# --- Conversions -----------------------------------------------------------------------------
+
+
+def _sensor_public(sensor: sensors.Sensor) -> SensorPublic:
+    return SensorPublic(
+        id=sensor.id, name=sensor.name, kind=sensor.kind, lon=sensor.lon, lat=sensor.lat,
+        commune_code=sensor.commune_code, operator=sensor.operator, status=sensor.status,
+        quantities={q.value: u for q, u in sensor.quantities.items()},
+        created_at=sensor.created_at, updated_at=sensor.updated_at,
+    )  # fmt: skip
+
+
+def _observation_public(observation: store.Observation) -> ObservationPublic:
+    return ObservationPublic(
+        sensor_id=observation.sensor_id, quantity=observation.quantity.value,
+        unit=observation.unit, observed_at=observation.observed_at, value=observation.value,
+        flags=observation.flags, flag_names=store.flag_names(observation.flags),
+    )  # fmt: skip
+
+
+def _error_public(error: ItemError, lines: list[int] | None) -> ItemErrorPublic:
+    return ItemErrorPublic(
+        index=error.index, line=None if lines is None else lines[error.index],
+        reason=error.reason, field=error.field, value=error.value, expected=error.expected,
+        sensor_id=error.sensor_id, quantity=error.quantity, message=error.message,
+    )  # fmt: skip
+
+
+def _report(result: IngestResult, lines: list[int] | None) -> IngestReport:
+    shown = result.errors[:MAX_ERRORS_SHOWN]
+    return IngestReport(
+        received=result.received, accepted=result.accepted, duplicates=result.duplicates,
+        conflicts=result.conflicts, quarantined=result.quarantined,
+        errors=[_error_public(e, lines) for e in shown],
+        errors_truncated=len(result.errors) > len(shown),
+    )  # fmt: skip
+
+
+# --- Sensors ---------------------------------------------------------------------------------
+
+
+def _check_scope(conn: Connection, identity: Identity, commune_code: str) -> None:
+    ancestors = territory_store.get_ancestors(conn, "commune", commune_code)
+    require_scope(identity, "commune", commune_code, ancestors=ancestors)
+
+
+def _draft(body: SensorCreate) -> sensors.SensorDraft:
+    return sensors.SensorDraft(
+        id=body.id, name=body.name, kind=body.kind, lon=body.lon, lat=body.lat,
+        quantities=sensors.parse_quantity_units(body.quantities),
+        commune_code=body.commune_code, operator=body.operator, status=body.status,
+    )  # fmt: skip
+
+
+@router.post("/sensors", status_code=201)
+def create_sensor(
+    body: SensorCreate, engine: EngineDep, admin: Admin, cache: LocatorCache
+) -> SensorPublic:
+    """Register a sensor (or replace the one with the same id) in the admin's scope."""
+    with _transaction(engine) as conn:
+        draft = _draft(body)
+        code = sensors.resolve_commune(conn, draft, cache.get(conn).locate)
+        _check_scope(conn, admin, code)
+        with suppress(NotFoundError):  # replacing a sensor: its current place too
+            _check_scope(conn, admin, sensors.get_sensor(conn, body.id).commune_code)
+        sensor = sensors.save_sensor(conn, draft, locate=cache.get(conn).locate)
+    return _sensor_public(sensor)
+
+
+@router.post("/sensors/import", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+async def import_sensors(
+    request: Request, engine: EngineDep, admin: Admin, cache: LocatorCache
+) -> SensorList:
+    """Register sensors from CSV, all or nothing (columns: see ``sensors.CSV_COLUMNS``)."""
+    body = await _read_body(request)
+    drafts = sensors.parse_sensors_csv(body.decode("utf-8-sig", errors="replace"))
+
+    def save() -> list[sensors.Sensor]:
+        with _transaction(engine) as conn:
+            locate = cache.get(conn).locate
+            saved = []
+            for draft in drafts:
+                _check_scope(conn, admin, sensors.resolve_commune(conn, draft, locate))
+                saved.append(sensors.save_sensor(conn, draft, locate=locate))
+            return saved
+
+    saved = await run_in_threadpool(save)
+    return SensorList(count=len(saved), sensors=[_sensor_public(x) for x in saved])
+
+
+@router.get("/sensors")
+def list_sensors(
+    engine: EngineDep,
+    commune: Annotated[str | None, Query(max_length=16, description="INSEE code.")] = None,
+    status: sensors.SensorStatus | None = None,
+    quantity: Quantity | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SensorList:
+    """Registered sensors by id, optionally of one commune, status or quantity."""
+    with engine.connect() as conn:
+        found = sensors.list_sensors(conn, commune_code=commune, status=status,
+                                     quantity=quantity, limit=limit, offset=offset)  # fmt: skip
+    return SensorList(count=len(found), sensors=[_sensor_public(x) for x in found])
+
+
+@router.get("/sensors/{sensor_id}")
+def get_sensor(sensor_id: str, engine: EngineDep) -> SensorPublic:
+    """One sensor."""
+    with engine.connect() as conn:
+        return _sensor_public(sensors.get_sensor(conn, sensor_id))
+
+
+@router.patch("/sensors/{sensor_id}")
+def update_sensor(
+    sensor_id: str, body: SensorUpdate, engine: EngineDep, admin: Admin, cache: LocatorCache
+) -> SensorPublic:
+    """Change a sensor; both its old and its new commune must be in the admin's scope."""
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    if "quantities" in changes:
+        changes["quantities"] = sensors.parse_quantity_units(changes["quantities"])
+    with _transaction(engine) as conn:
+        _check_scope(conn, admin, sensors.get_sensor(conn, sensor_id).commune_code)
+        sensor = sensors.update_sensor(conn, sensor_id, changes, locate=cache.get(conn).locate)
+        _check_scope(conn, admin, sensor.commune_code)  # raising rolls the change back
+    return _sensor_public(sensor)
+
+
+@router.delete("/sensors/{sensor_id}", status_code=204)
+def delete_sensor(sensor_id: str, engine: EngineDep, admin: Admin) -> Response:
+    """Delete a sensor without observations (retire one that has some: PATCH status)."""
+    with _transaction(engine) as conn:
+        _check_scope(conn, admin, sensors.get_sensor(conn, sensor_id).commune_code)
+        sensors.delete_sensor(conn, sensor_id)
+    return Response(status_code=204)
+
+
+@router.get("/sensors/{sensor_id}/latest")
+def get_latest(sensor_id: str, engine: EngineDep) -> LatestPublic:
+    """The latest reading of each quantity the sensor reported."""
+    with engine.connect() as conn:
+        sensors.get_sensor(conn, sensor_id)
+        latest = store.get_latest(conn, sensor_id)
+    return LatestPublic(sensor_id=sensor_id, latest=[_observation_public(x) for x in latest])
+
+
+# --- Observations ----------------------------------------------------------------------------
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it exceeds :data:`MAX_BODY_BYTES`."""
+    too_large = HTTPException(
+        413, f"The body exceeds {MAX_BODY_BYTES} bytes; expected smaller batches."
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_payload(media_type: str, body: bytes) -> Payload:
+    if media_type == "application/json":
+        return parse_json_body(body)
+    if media_type == "text/csv":
+        return parse_csv_body(body)
+    msg = f"Content-Type {media_type or '(none)'!r}; expected application/json or text/csv."
+    raise HTTPException(415, msg)
+
+
+def _scope_communes(conn: Connection, identity: Identity) -> set[str] | None:
+    if identity.scope_level is None or identity.scope_code is None:
+        return None
+    if identity.scope_level == "commune":
+        return {identity.scope_code}
+    children = territory_store.get_children(
+        conn, identity.scope_level, identity.scope_code, child_level="commune"
+    )
+    return {c.code for c in children}
+
+
+@router.post(
+    "/observations",
+    openapi_extra={"requestBody": {"content": {"application/json": {}, "text/csv": {}}}},
+)
+async def post_observations(
+    request: Request, engine: EngineDep, integrator: Integrator
+) -> IngestReport:
+    """Store a batch of readings (JSON or CSV); invalid ones are quarantined, never dropped."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await _read_body(request)
+
+    def ingest() -> IngestReport:
+        payload = _parse_payload(media_type, body)
+        with engine.connect() as conn:  # validated here, while another batch may be writing
+            communes = _scope_communes(conn, integrator)
+            prepared = prepare_readings(conn, payload.readings, communes=communes)
+
+        def store(conn: Connection) -> IngestResult:
+            return store_prepared(conn, prepared, door="http")
+
+        # Committed (with the batches of concurrent requests: one commit) before answering.
+        return _report(committer_for(engine).run(store), payload.lines)
+
+    return await run_in_threadpool(ingest)
+
+
+@router.get("/observations")
+def get_observations(
+    engine: EngineDep,
+    sensor: Annotated[str | None, Query(max_length=128)] = None,
+    quantity: Quantity | None = None,
+    commune: Annotated[str | None, Query(max_length=16, description="INSEE code.")] = None,
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Included.")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Excluded.")] = None,
+    resolution: store.Resolution = "raw",
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+) -> SeriesPublic:
+    """Readings (``raw``) or UTC ``hourly``/``daily`` aggregates, by sensor, commune, period."""
+    if start is not None and end is not None and end <= start:
+        msg = f"Period from={start.isoformat()} to={end.isoformat()}; expected to after from."
+        raise ValidationError(msg)
+    where = store.SeriesFilter(sensor, quantity, commune, start, end)
+    with engine.connect() as conn:
+        if resolution == "raw":
+            found = store.get_observations(conn, where, limit=limit)
+            items = [_observation_public(x) for x in found]
+            return SeriesPublic(resolution=resolution, count=len(items), observations=items)
+        aggregates = store.get_aggregates(conn, where, resolution=resolution, limit=limit)
+    rows = [
+        AggregatePublic(sensor_id=a.sensor_id, quantity=a.quantity.value,
+                        unit=spec_of(a.quantity).canonical_unit, period_start=a.period_start,
+                        count=a.count, mean=a.mean, min=a.minimum, max=a.maximum)
+        for a in aggregates
+    ]  # fmt: skip
+    return SeriesPublic(resolution=resolution, count=len(rows), aggregates=rows)
+
+
+@router.get("/quarantine", dependencies=[Depends(require_role("operator"))])
+def get_quarantine(
+    engine: EngineDep,
+    sensor: Annotated[str | None, Query(max_length=200)] = None,
+    reason: Annotated[str | None, Query(max_length=40)] = None,
+    since: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> QuarantineList:
+    """Readings that were not stored, newest first, with the reason (operators only)."""
+    with engine.connect() as conn:
+        entries = store.get_quarantine(conn, sensor_id=sensor, reason=reason, since=since,
+                                       limit=limit)  # fmt: skip
+    rows = [QuarantinePublic(**vars(e)) for e in entries]
+    return QuarantineList(count=len(rows), entries=rows)

@@ -1,0 +1,250 @@
+"""Environment API: sensor registry, reading ingestion (JSON, CSV), series, quarantine."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import MintToken
+
+API = "/api/v1/environment"
+PROBLEM = "application/problem+json"
+NEVERS = {"lon": 3.159, "lat": 46.99}
+T0 = (datetime.now(UTC) - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sensor_body(sensor_id: str = "nevers-1", **overrides):
+    body = {"id": sensor_id, "name": "École Jules Ferry", "kind": "low_cost", **NEVERS,
+            "quantities": {"pm25": "µg/m³", "no2": "ppb"}, "operator": "Atmo BFC"}  # fmt: skip
+    return body | overrides
+
+
+@pytest.fixture
+def admin(mint_token: MintToken) -> dict[str, str]:
+    return auth(mint_token("territory_admin", scope="departement/58"))
+
+
+@pytest.fixture
+def integrator(mint_token: MintToken) -> dict[str, str]:
+    return auth(mint_token("professional"))
+
+
+@pytest.fixture
+def registered(writable_client: TestClient, admin: dict[str, str]) -> TestClient:
+    answer = writable_client.post(f"{API}/sensors", json=sensor_body(), headers=admin)
+    assert answer.status_code == 201, answer.text
+    return writable_client
+
+
+def reading(hours: float = 0, value: float = 10.0, **overrides):
+    moment = (T0 + timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+    return {"sensor_id": "nevers-1", "quantity": "pm25", "observed_at": moment,
+            "value": value} | overrides  # fmt: skip
+
+
+def assert_problem(answer, status: int) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == PROBLEM
+    body = answer.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    return body
+
+
+def test_create_sensor_locates_its_commune_and_reads_back(
+    writable_client: TestClient, admin: dict[str, str]
+) -> None:
+    created = writable_client.post(f"{API}/sensors", json=sensor_body(), headers=admin)
+
+    assert created.status_code == 201
+    assert created.json()["commune_code"] == "58194"
+    assert created.json()["quantities"] == {"pm25": "µg/m³", "no2": "ppb"}
+    listed = writable_client.get(f"{API}/sensors", params={"commune": "58194"}).json()
+    assert [s["id"] for s in listed["sensors"]] == ["nevers-1"]
+
+
+def test_sensor_writes_need_an_admin_scoped_on_the_commune(
+    writable_client: TestClient, mint_token: MintToken
+) -> None:
+    cher = auth(mint_token("territory_admin", scope="departement/18"))
+    professional = auth(mint_token("professional"))
+
+    assert_problem(writable_client.post(f"{API}/sensors", json=sensor_body()), 401)
+    assert_problem(
+        writable_client.post(f"{API}/sensors", json=sensor_body(), headers=professional), 403
+    )
+    assert_problem(writable_client.post(f"{API}/sensors", json=sensor_body(), headers=cher), 403)
+    assert writable_client.get(f"{API}/sensors").json()["count"] == 0
+
+
+def test_create_sensor_refuses_bad_units_and_places(
+    writable_client: TestClient, admin: dict[str, str]
+) -> None:
+    bad_unit = sensor_body(quantities={"pm25": "ppb"})
+    nowhere = sensor_body(lon=5.0, lat=47.3)
+
+    assert (
+        "ppb"
+        in assert_problem(
+            writable_client.post(f"{API}/sensors", json=bad_unit, headers=admin), 422
+        )["detail"]
+    )
+    assert (
+        "commune"
+        in assert_problem(writable_client.post(f"{API}/sensors", json=nowhere, headers=admin), 422)[
+            "detail"
+        ]
+    )
+
+
+def test_patch_and_delete_sensor(registered: TestClient, admin: dict[str, str]) -> None:
+    patched = registered.patch(f"{API}/sensors/nevers-1", json={"status": "inactive"},
+                               headers=admin)  # fmt: skip
+
+    assert patched.json()["status"] == "inactive"
+    assert registered.delete(f"{API}/sensors/nevers-1", headers=admin).status_code == 204
+    assert_problem(registered.get(f"{API}/sensors/nevers-1"), 404)
+
+
+def test_import_sensors_csv_is_all_or_nothing(
+    writable_client: TestClient, admin: dict[str, str]
+) -> None:
+    header = "id,name,kind,quantities,lon,lat,commune_code,operator,status\n"
+    good = "a1,Station A,reference,no2:ppb;o3:µg/m³,3.15,46.99,,Atmo,active\n"
+    bad = "a2,Station B,satellite,pm25:µg/m³,3.16,46.99,,,\n"
+    csv_headers = admin | {"Content-Type": "text/csv"}
+
+    refused = writable_client.post(f"{API}/sensors/import", content=header + good + bad,
+                                   headers=csv_headers)  # fmt: skip
+    accepted = writable_client.post(f"{API}/sensors/import", content=header + good,
+                                    headers=csv_headers)  # fmt: skip
+
+    error = assert_problem(refused, 422)["errors"][0]
+    assert (error["location"], error["field"], error["value"]) == ("line 3", "kind", "satellite")
+    assert accepted.json()["count"] == 1
+    assert writable_client.get(f"{API}/sensors").json()["count"] == 1
+
+
+def test_post_observations_json_stores_valid_and_quarantines_invalid(
+    registered: TestClient, integrator: dict[str, str], mint_token: MintToken
+) -> None:
+    batch = [reading(0), reading(1, unit="mg/m3", value=0.02), reading(2, sensor_id="ghost"),
+             reading(3) | {"observed_at": "2026-07-01T10:00:00"}]  # fmt: skip
+
+    answer = registered.post(f"{API}/observations", json={"observations": batch},
+                             headers=integrator)  # fmt: skip
+    retry = registered.post(f"{API}/observations", json=batch, headers=integrator)
+
+    report = answer.json()
+    assert answer.status_code == 200
+    assert (report["received"], report["accepted"], report["quarantined"]) == (4, 2, 2)
+    assert [(e["index"], e["reason"], e["field"]) for e in report["errors"]] == [
+        (2, "unknown_sensor", "sensor_id"),
+        (3, "naive_timestamp", "observed_at"),
+    ]
+    assert (retry.json()["accepted"], retry.json()["duplicates"]) == (0, 2)
+    raw = registered.get(f"{API}/observations", params={"sensor": "nevers-1"}).json()
+    assert [o["value"] for o in raw["observations"]] == [10.0, 20.0]
+    operator = auth(mint_token("operator"))
+    quarantine = registered.get(f"{API}/quarantine", headers=operator).json()
+    assert {e["reason"] for e in quarantine["entries"]} == {"unknown_sensor", "naive_timestamp"}
+    assert_problem(registered.get(f"{API}/quarantine", headers=integrator), 403)
+
+
+def test_post_observations_csv_names_lines(registered: TestClient, integrator: dict) -> None:
+    stamp = reading()["observed_at"]
+    body = (
+        "sensor_id,quantity,observed_at,value,unit\n"
+        f"nevers-1,no2,{stamp},10,ppb\n"
+        f"nevers-1,pm25,{stamp},-3,\n"
+    )
+
+    answer = registered.post(f"{API}/observations", content=body,
+                             headers=integrator | {"Content-Type": "text/csv"})  # fmt: skip
+
+    report = answer.json()
+    assert (report["accepted"], report["quarantined"]) == (1, 1)
+    assert report["errors"][0] | {"message": "", "expected": ""} == {
+        "index": 1, "line": 3, "reason": "out_of_range", "field": "value", "value": -3.0,
+        "expected": "", "sensor_id": "nevers-1", "quantity": "pm25", "message": "",
+    }  # fmt: skip
+    latest = registered.get(f"{API}/sensors/nevers-1/latest").json()["latest"]
+    assert [(x["quantity"], round(x["value"], 2), x["unit"]) for x in latest] == [
+        ("no2", 19.13, "µg/m³")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "media_type", "status", "field"),
+    [
+        (b'[{"sensor_id": "nevers-1",', "application/json", 422, "body"),
+        (b'{"readings": []}', "application/json", 422, "body"),
+        (b"sensor,value\nx,1\n", "text/csv", 422, "header"),
+        (b"sensor_id,quantity,observed_at,value,unit\na,b\n", "text/csv", 422, "row"),
+        (b"<xml/>", "application/xml", 415, None),
+    ],
+)
+def test_post_observations_refuses_unreadable_bodies(
+    registered: TestClient, integrator: dict, content: bytes, media_type: str, status: int,
+    field: str | None,
+) -> None:  # fmt: skip
+    answer = registered.post(f"{API}/observations", content=content,
+                             headers=integrator | {"Content-Type": media_type})  # fmt: skip
+
+    body = assert_problem(answer, status)
+    if field is not None:
+        assert body["errors"][0]["field"] == field
+        assert body["errors"][0]["expected"]
+    assert registered.get(f"{API}/observations").json()["count"] == 0
+
+
+def test_post_observations_refuses_oversized_bodies(
+    registered: TestClient, integrator: dict
+) -> None:
+    huge = b"[" + b" " * (10 * 1024 * 1024) + b"]"
+
+    answer = registered.post(f"{API}/observations", content=huge,
+                             headers=integrator | {"Content-Type": "application/json"})  # fmt: skip
+
+    assert_problem(answer, 413)
+
+
+def test_post_observations_needs_a_professional_token(
+    registered: TestClient, mint_token: MintToken
+) -> None:
+    citizen = auth(mint_token("citizen"))
+
+    assert_problem(registered.post(f"{API}/observations", json=[reading()]), 401)
+    assert_problem(registered.post(f"{API}/observations", json=[reading()], headers=citizen), 403)
+
+
+def test_scoped_integrator_cannot_report_for_other_territories(
+    registered: TestClient, mint_token: MintToken
+) -> None:
+    cher = auth(mint_token("professional", scope="departement/18"))
+
+    report = registered.post(f"{API}/observations", json=[reading()], headers=cher).json()
+
+    assert report["errors"][0]["reason"] == "out_of_scope"
+
+
+def test_get_observations_aggregates_by_hour_and_day(
+    registered: TestClient, integrator: dict
+) -> None:
+    batch = [reading(0, 10.0), reading(0.5, 30.0), reading(1, 50.0)]
+    registered.post(f"{API}/observations", json=batch, headers=integrator)
+
+    hourly = registered.get(f"{API}/observations",
+                            params={"commune": "58194", "resolution": "hourly"}).json()  # fmt: skip
+    daily = registered.get(f"{API}/observations", params={"resolution": "daily"}).json()
+
+    assert [(a["count"], a["mean"], a["min"], a["max"]) for a in hourly["aggregates"]] == [
+        (2, 20.0, 10.0, 30.0),
+        (1, 50.0, 50.0, 50.0),
+    ] or T0.hour == 23  # the three readings may straddle midnight UTC
+    assert sum(a["count"] for a in daily["aggregates"]) == 3
+    naive = registered.get(f"{API}/observations", params={"from": "2026-07-01T00:00:00"})
+    assert_problem(naive, 422)

@@ -1,0 +1,1 @@
+"""Small fakes of third parties we do not run (an SMS gateway)."""

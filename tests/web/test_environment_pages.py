@@ -1,0 +1,189 @@
+"""The air-quality and quarantine pages: HTTP on both backends, and in headless Chromium."""
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine
+
+from healthycity.api.app import create_app
+from healthycity.auth.tokens import create_token
+from healthycity.config import Settings
+from healthycity.environment.pipeline import ingest_readings
+from tests.environment_indices_seed import seed_all
+from tests.web.conftest import LOCAL_HOST, Browsing, _free_port
+
+DAY = "2026-01-15"
+# Hand-computed in tests/api/test_environment_indices_api.py; ATMO charter colours.
+EXPECTED_COLOURS = {
+    "58194": "#50CCAA",  # Nevers, measured: moyen
+    "58160": "#FF5050",  # Marzy, measured: mauvais (O3)
+    "58121": "#F0E641",  # Garchizy, interpolated: dégradé (O3)
+    "58300": "#F0E641",  # Urzy, interpolated: dégradé (O3)
+    "58086": "#DDDDDD",  # Cosne, 30 km from any station: indisponible
+}
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    with engine.begin() as conn:
+        seed_all(conn)
+    return engine
+
+
+@pytest.fixture
+def pages(seeded: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        app.state.engine.dispose()
+
+
+def test_air_quality_page_in_french_and_english(pages: TestClient) -> None:
+    french = pages.get("/qualite-air", params={"date": DAY})
+    english = pages.get("/qualite-air", params={"date": DAY, "lang": "en"})
+
+    assert french.status_code == 200
+    assert "Indice ATMO du 15/01/2026 dans les communes de Nièvre" in french.text
+    for label in ("Bon", "Moyen", "Dégradé", "Mauvais", "Très mauvais", "Extrêmement mauvais",
+                  "Indisponible"):  # fmt: skip
+        assert f"</span>{label}</li>" in french.text
+    assert '<option value="ref-nevers">Station ref-nevers (station de référence)' in french.text
+    assert "(micro-capteur)" in french.text
+    assert "ATMO index of 2026-01-15" in english.text
+    assert "</span>Unavailable</li>" in english.text
+
+
+def test_air_quality_page_defaults_to_the_last_complete_day(pages: TestClient) -> None:
+    page = pages.get("/qualite-air")
+
+    # the newest pollutant reading is at 22:00 UTC on 2026-01-15, the day's last hour
+    assert 'id="air-day" name="date" type="date" value="2026-01-15"' in page.text
+
+
+def test_quarantine_page_keeps_the_token_out_of_forms(pages: TestClient) -> None:
+    page = pages.get("/qualite-air/quarantaine")
+
+    assert page.status_code == 200
+    assert 'id="operator-token" type="password"' in page.text
+    assert 'name="token"' not in page.text
+
+
+# --- In a real browser --------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(seeded: Engine, database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The app served by uvicorn on the seeded writable database."""
+    app: FastAPI = create_app(
+        Settings(database_url=database_url, data_dir=tmp_path, log_level="WARNING")
+    )
+    config = uvicorn.Config(
+        app, host=LOCAL_HOST, port=_free_port(), lifespan="off", ws="none", log_level="warning"
+    )
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, name="air-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uvicorn_server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on {LOCAL_HOST}:{config.port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://{LOCAL_HOST}:{config.port}"
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+def browsing(browser: Browser, server: str) -> Iterator[Browsing]:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1400})
+    page = context.new_page()
+    browsing = Browsing(server, page)
+    context.route("**/*", browsing.stay_local)
+    page.on("pageerror", lambda error: browsing.errors.append(str(error)))
+    try:
+        yield browsing
+    finally:
+        context.close()
+
+
+def _colours(page: Page) -> dict[str, str]:
+    return dict(
+        page.locator("path.atmo-commune").evaluate_all(
+            "els => els.map(e => [e.dataset.code, e.getAttribute('fill')])"
+        )
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_air_map_colours_communes_and_charts_show_flagged_readings(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto(f"/qualite-air?date={DAY}")
+    expect(page.locator("#air-map")).to_have_attribute("data-loaded", "true")
+
+    assert {code: colour.upper() for code, colour in _colours(page).items()} == EXPECTED_COLOURS
+    page.hover('path.atmo-commune[data-code="58121"]')
+    tooltip = page.locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text("Garchizy")
+    expect(tooltip).to_contain_text("Dégradé")
+    expect(tooltip).to_contain_text("Polluant dominant : Ozone")
+    expect(tooltip).to_contain_text("interpolé (station la plus proche à 3,0 km)")
+
+    page.click('path.atmo-commune[data-code="58194"]')
+    chart = page.locator("#commune-chart")
+    expect(chart).to_have_attribute("data-code", "58194")
+    expect(chart).to_have_attribute("data-loaded", "true")
+    expect(chart.locator("circle.qc-flagged")).to_have_count(1)
+    expect(chart.locator("circle.qc-flagged")).to_be_visible()
+    expect(chart.locator("circle.qc-flagged title")).to_contain_text("pic isolé")
+    assert int(chart.get_attribute("data-points") or 0) == 72  # 3 days of hours
+    expect(page.locator("#commune-chart-caption")).to_contain_text("mesuré par ref-nevers")
+
+    page.select_option("#chart-sensor", "ref-nevers")
+    page.select_option("#chart-sensor-quantity", "no2")
+    sensor_chart = page.locator("#sensor-chart")
+    expect(sensor_chart).to_have_attribute("data-flagged", "1")
+    expect(sensor_chart.locator("circle.qc-flagged")).to_be_visible()
+    expect(sensor_chart.locator("circle.point")).to_have_count(23)
+    assert browsing.errors == []
+    assert browsing.blocked == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_operator_reads_the_quarantine_with_a_pasted_token(
+    browsing: Browsing, seeded: Engine
+) -> None:
+    with seeded.begin() as conn:
+        ingest_readings(conn, [{"sensor_id": "ghost", "quantity": "no2", "value": 1,
+                                "observed_at": "2026-01-15T10:00:00Z"}], door="http")  # fmt: skip
+        _, token = create_token(conn, role="operator", label="browser test")
+        _, citizen = create_token(conn, role="citizen", label="browser test")
+    page = browsing.page
+    browsing.goto("/qualite-air/quarantaine")
+
+    page.get_by_label("Jeton d'opérateur").fill(citizen)
+    page.get_by_role("button", name="Afficher la quarantaine").click()
+    expect(page.locator("#quarantine-status")).to_contain_text("Échec")
+    page.get_by_label("Jeton d'opérateur").fill(token)
+    page.get_by_role("button", name="Afficher la quarantaine").click()
+
+    expect(page.locator("#quarantine-table")).to_be_visible()
+    expect(page.locator("#quarantine-table tbody")).to_contain_text("unknown_sensor")
+    expect(page.locator("#quarantine-status")).to_contain_text("1 lecture(s) en quarantaine")
+    assert page.evaluate("sessionStorage.getItem('hc_operator_token')") == token
+    assert token not in page.url
+    assert browsing.errors == []
+    assert browsing.blocked == []
