@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,16 +54,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def live_server(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app served by uvicorn in a thread, on the demo database: its base URL."""
-    app: FastAPI = create_app(
-        Settings(
-            database_url=demo_database_url,
-            data_dir=tmp_path_factory.mktemp("live"),
-            log_level="WARNING",
-        )
-    )
+@contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port; yield its base URL."""
     config = uvicorn.Config(
         app, host=LOCAL_HOST, port=_free_port(), lifespan="off", ws="none", log_level="warning"
     )
@@ -80,6 +74,20 @@ def live_server(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory
         server.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app served by uvicorn in a thread, on the demo database: its base URL."""
+    app: FastAPI = create_app(
+        Settings(
+            database_url=demo_database_url,
+            data_dir=tmp_path_factory.mktemp("live"),
+            log_level="WARNING",
+        )
+    )
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,10 @@
 """The operators' alert pages: HTTP on both backends, and a drill issued in a real browser."""
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
@@ -22,7 +19,7 @@ from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
 from healthycity.dashboard.alerts_views import load_alert_zones
 from tests.api.conftest import seed_territory
-from tests.web.conftest import LOCAL_HOST, Browsing, _free_port
+from tests.web.conftest import Browsing, serve_app
 
 DRILL = AlertDraft(
     event=Text("Exercice eau potable"),
@@ -123,23 +120,8 @@ def writable_server(seeded: Engine, database_url: str, tmp_path: Path) -> Iterat
     app: FastAPI = create_app(
         Settings(database_url=database_url, data_dir=tmp_path, log_level="WARNING")
     )
-    config = uvicorn.Config(
-        app, host=LOCAL_HOST, port=_free_port(), lifespan="off", ws="none", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="alerts-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on {LOCAL_HOST}:{config.port}")
-        time.sleep(0.05)
-    try:
-        yield f"http://{LOCAL_HOST}:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.mark.browser

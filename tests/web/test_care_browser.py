@@ -7,15 +7,12 @@ fixture of ``conftest.py`` uses it.
 
 import re
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from healthycity.api.app import create_app
@@ -23,7 +20,7 @@ from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
 from healthycity.dashboard.care_apl_views import APL_CLASS_COLOURS
 from healthycity.storage.engine import make_engine
-from tests.web.conftest import LOCAL_HOST, Browsing, _free_port
+from tests.web.conftest import Browsing, serve_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,23 +57,8 @@ def care_server(
         _, token = create_token(conn, role="territory_admin", scope=None, label="browser tests")
     engine.dispose()
     app = create_app(Settings(database_url=url, data_dir=folder, log_level="WARNING"))
-    config = uvicorn.Config(
-        app, host=LOCAL_HOST, port=_free_port(), lifespan="off", ws="none", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="care-live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on {LOCAL_HOST}:{config.port}")
-        time.sleep(0.05)
-    try:
-        yield CareServer(f"http://{LOCAL_HOST}:{config.port}", token)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+    with serve_app(app) as url:
+        yield CareServer(url, token)
 
 
 @pytest.fixture(scope="module")

@@ -1,42 +1,27 @@
 """The street display page: shows the alerts in force, keeps them when the network drops."""
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Route
 from sqlalchemy import Engine
 
 from healthycity.api.app import create_app
 from tests.integration.delivery.conftest import (  # noqa: F401  (fixtures)
     delivery_settings,
-    free_port,
     publish,
     territory,
 )
+from tests.web.conftest import serve_app
 
 
 @pytest.fixture
 def display_server(territory: Engine, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     app = create_app(delivery_settings(territory, tmp_path, log_level="WARNING"))
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), lifespan="off", ws="none", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.mark.browser

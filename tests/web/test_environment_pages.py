@@ -1,12 +1,9 @@
 """The air-quality and quarantine pages: HTTP on both backends, and in headless Chromium."""
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
@@ -17,7 +14,7 @@ from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
 from healthycity.environment.pipeline import ingest_readings
 from tests.environment_indices_seed import seed_all
-from tests.web.conftest import LOCAL_HOST, Browsing, _free_port
+from tests.web.conftest import Browsing, serve_app
 
 DAY = "2026-01-15"
 # Hand-computed in tests/api/test_environment_indices_api.py; ATMO charter colours.
@@ -86,23 +83,8 @@ def server(seeded: Engine, database_url: str, tmp_path: Path) -> Iterator[str]:
     app: FastAPI = create_app(
         Settings(database_url=database_url, data_dir=tmp_path, log_level="WARNING")
     )
-    config = uvicorn.Config(
-        app, host=LOCAL_HOST, port=_free_port(), lifespan="off", ws="none", log_level="warning"
-    )
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, name="air-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on {LOCAL_HOST}:{config.port}")
-        time.sleep(0.05)
-    try:
-        yield f"http://{LOCAL_HOST}:{config.port}"
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture
