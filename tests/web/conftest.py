@@ -36,15 +36,22 @@ CHROMIUM_ARGS = [
 LOCAL_HOST = "127.0.0.1"
 
 
-@pytest.fixture
-def web_client(demo_database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    """A client of the app on the demo database (read-only use), on each backend."""
-    app = create_app(Settings(database_url=demo_database_url, data_dir=tmp_path))
+@contextmanager
+def client_on(database_url: str, data_dir: Path) -> Iterator[TestClient]:
+    """An in-process client of the app on ``database_url``; the engine is disposed after."""
+    app = create_app(Settings(database_url=database_url, data_dir=data_dir))
     try:
         with TestClient(app) as client:
             yield client
     finally:
         app.state.engine.dispose()
+
+
+@pytest.fixture
+def web_client(demo_database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """A client of the app on the demo database (read-only use), on each backend."""
+    with client_on(demo_database_url, tmp_path) as client:
+        yield client
 
 
 def _free_port() -> int:

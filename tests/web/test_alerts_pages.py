@@ -19,7 +19,7 @@ from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
 from healthycity.dashboard.alerts_views import load_alert_zones
 from tests.api.conftest import seed_territory
-from tests.web.conftest import Browsing, serve_app
+from tests.web.conftest import Browsing, client_on, serve_app
 
 DRILL = AlertDraft(
     event=Text("Exercice eau potable"),
@@ -42,12 +42,8 @@ def seeded(engine: Engine) -> Engine:
 
 @pytest.fixture
 def pages(seeded: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
+    with client_on(database_url, tmp_path) as client:
+        yield client
 
 
 def _publish(engine: Engine) -> int:

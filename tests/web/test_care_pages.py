@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from healthycity.api.app import create_app
-from healthycity.config import Settings
 from healthycity.dashboard.care_apl_views import APL_CLASS_COLOURS, apl_legend
 from healthycity.dashboard.care_views import care_count
 from healthycity.dashboard.i18n import Language, Translator
+from tests.web.conftest import client_on
 
 NARROW_NBSP = "\u202f"
 NEVERS = "58194"
@@ -30,12 +28,8 @@ NIEVRE_COMMUNES = 309
 @pytest.fixture
 def care_pages(care_demo_database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """A client of the app on the care demo database (read-only use)."""
-    app: FastAPI = create_app(Settings(database_url=care_demo_database_url, data_dir=tmp_path))
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
+    with client_on(care_demo_database_url, tmp_path) as client:
+        yield client
 
 
 def _text(html: str) -> str:

@@ -14,7 +14,7 @@ from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
 from healthycity.environment.pipeline import ingest_readings
 from tests.environment_indices_seed import seed_all
-from tests.web.conftest import Browsing, serve_app
+from tests.web.conftest import Browsing, client_on, serve_app
 
 DAY = "2026-01-15"
 # Hand-computed in tests/api/test_environment_indices_api.py; ATMO charter colours.
@@ -36,12 +36,8 @@ def seeded(engine: Engine) -> Engine:
 
 @pytest.fixture
 def pages(seeded: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
+    with client_on(database_url, tmp_path) as client:
+        yield client
 
 
 def test_air_quality_page_in_french_and_english(pages: TestClient) -> None:
