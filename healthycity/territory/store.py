@@ -170,6 +170,9 @@ def search_territories(
 
     Exact names come first, then names starting with the query, then by population.
     """
+    if limit < 1:
+        msg = f"Search limit {limit}; expected a whole number of at least 1."
+        raise ValidationError(msg)
     key = normalise_name(query)
     if not key:
         msg = f"Search text {query!r} has no letters or digits; expected a place name."

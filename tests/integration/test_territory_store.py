@@ -117,6 +117,12 @@ def test_search_territories_without_letters_is_refused(conn: Connection, query: 
         store.search_territories(conn, query)
 
 
+@pytest.mark.parametrize("limit", [0, -3])
+def test_search_territories_refuses_a_limit_below_one(conn: Connection, limit: int) -> None:
+    with pytest.raises(ValidationError, match=f"Search limit {limit}; expected"):
+        store.search_territories(conn, "nevers", limit=limit)
+
+
 def test_search_territories_refuses_an_unknown_level(conn: Connection) -> None:
     with pytest.raises(ValidationError, match="Unknown territory level"):
         store.search_territories(conn, "nevers", level="ville")
