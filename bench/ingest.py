@@ -15,7 +15,13 @@ is taken from ``HC_BENCH_POSTGRESQL_URL`` (default the test server, in a throw-a
   machine (load average ~3 from other work), SQLite / PostgreSQL readings/s: one process
   50,600 / 41,800; two processes 39,700 / 26,500 (each groups fewer requests, and they
   compete for the write lock); uvicorn without uvloop and httptools (``--loop asyncio
-  --http h11``) 39,100 / 31,600.
+  --http h11``) 39,100 / 31,600. Figures swing with the other work on the machine: compare
+  versions in alternating runs. So measured (load average 1.3-3), before / after new
+  readings went in by binary COPY (PostgreSQL), columns as numpy-built binary arrays and
+  validation once per distinct sensor and time: SQLite 23,600-24,900 / 25,800-29,200,
+  PostgreSQL 19,700-21,800 / 29,200-29,500; after, two processes 27,000-29,200 /
+  21,600-29,400. The client alone, against a server that only reads the body, posts all
+  1,200,000 readings within the 10 s (client CPU 0.1 s): it is not the bottleneck.
 * Peer figures: the same rows inserted by a plain SQLAlchemy Core ``executemany`` into the
   observations table (no HTTP, no validation: the floor we are measured against), and FIWARE
   Orion-LD's published ~3,500 entity updates/s (2 CPUs + a 16-CPU MongoDB; quoted, not run).

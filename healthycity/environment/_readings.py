@@ -12,6 +12,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUANTITIES: tuple[Quantity, ...] = tuple(Quantity)
 QUANTITY_INDEX: dict[str, int] = {q.value: i for i, q in enumerate(QUANTITIES)}
 FIELDS = ("sensor_id", "quantity", "observed_at", "value")
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class _Builder:
         self.offset: list[float] = []
         self._times: dict[object, int | tuple[str, str]] = {}
         self._units: dict[tuple[str, str], tuple[float, float] | str] = {}
+        self._bulk: Columns | None = None  # rows accepted by ``add_all`` (before ``add``'s)
+        self._bulk_conversion: tuple[Floats, Floats] = (np.zeros(0), np.zeros(0))
 
     def fail(self, index: int, reason: str, field: str, value: object, expected: str,
              sensor: object = None, quantity: object = None) -> None:  # fmt: skip
@@ -233,32 +237,125 @@ class _Builder:
         self.scale.append(conversion[1])
         return None
 
-    def columns(self) -> Columns:
-        return Columns(
+    def _accepted(
+        self, sensor: object, quantity: object, unit: object
+    ) -> tuple[int, float, float] | None:
+        """(quantity index, offset, scale) if ``add`` accepts these fields, else None."""
+        if not isinstance(sensor, str) or not isinstance(quantity, str):
+            return None
+        declared = self.declared_unit(sensor, quantity)
+        if isinstance(declared, tuple) or (unit is not None and not isinstance(unit, str)):
+            return None
+        conversion = self.conversion(quantity, declared if unit is None else unit)
+        if isinstance(conversion, str):
+            return None
+        return QUANTITY_INDEX[quantity], conversion[0], conversion[1]
+
+    def add_all(self, readings: Sequence[object]) -> None:
+        """``add`` every item, the checks running once per distinct sensor, unit and time.
+
+        The fields of all items are read at once; items whose sensor, quantity and unit,
+        time and value all pass are accepted together, and the others go through ``add``
+        (which names their error). A batch whose items are not all objects holding the four
+        fields, with hashable values, is checked item by item.
+        """
+        try:
+            if not readings or not all(type(item) is dict for item in readings):
+                raise TypeError
+            items: Sequence[dict[str, object]] = readings  # type: ignore[assignment]  # checked
+            sensors = [item["sensor_id"] for item in items]
+            times = [item["observed_at"] for item in items]
+            raw_values = [item["value"] for item in items]
+            keys: dict[tuple[object, object, object], int] = {}
+            key_codes = [
+                keys.setdefault(key, len(keys))
+                for key in zip(sensors, [item["quantity"] for item in items],
+                               [item.get("unit") for item in items], strict=True)
+            ]  # fmt: skip
+            moments: dict[object, int] = {}
+            time_codes = [moments.setdefault(raw, len(moments)) for raw in times]
+        except (KeyError, TypeError):  # not all objects, a missing field, an unhashable value
+            for i, item in enumerate(readings):
+                self.add(i, item)
+            return
+        # Per distinct (sensor, quantity, unit): quantity index (-1: refused), offset, scale.
+        series = np.array([self._accepted(*key) or (-1, 0.0, 0.0) for key in keys]).reshape(-1, 3)
+        parsed = [self.time(raw) for raw in moments]
+        time_ok = np.array([type(t) is int for t in parsed], dtype=bool)
+        epoch = np.array([t if type(t) is int else 0 for t in parsed], dtype=np.int64)
+        if all(type(v) is float for v in raw_values):
+            value_ok = np.ones(len(items), dtype=bool)
+            values = np.array(raw_values, dtype=np.float64)
+        else:
+            numbers = [v if type(v) is float else _parse_value(v) for v in raw_values]
+            value_ok = np.array([v is not None for v in numbers], dtype=bool)
+            values = np.array([math.nan if v is None else v for v in numbers], dtype=np.float64)
+        key_at, time_at = np.asarray(key_codes), np.asarray(time_codes)
+        found = series[key_at]
+        ok = (found[:, 0] >= 0) & time_ok[time_at] & value_ok
+        for i in np.flatnonzero(~ok).tolist():
+            self.add(i, readings[i])  # the error of the item (``add`` refuses it)
+        rows = np.flatnonzero(ok)
+        kept = sensors if rows.size == len(items) else [sensors[i] for i in rows.tolist()]
+        self._bulk = Columns(
+            index=rows,
+            sensor=cast("list[str]", kept),  # texts: ``_accepted`` checked them
+            quantity=found[rows, 0].astype(np.int64),
+            epoch_us=epoch[time_at[rows]],
+            value=values[rows],
+        )
+        self._bulk_conversion = (found[rows, 1], found[rows, 2])
+
+    def columns(self) -> tuple[Columns, Floats, Floats]:
+        """The accepted rows in batch order, and each one's (offset, scale) conversion."""
+        single = Columns(
             index=np.asarray(self.index, dtype=np.int64),
             sensor=self.sensor,
             quantity=np.asarray(self.quantity, dtype=np.int64),
             epoch_us=np.asarray(self.epoch_us, dtype=np.int64),
             value=np.asarray(self.value, dtype=np.float64),
         )
+        offset, scale = np.asarray(self.offset), np.asarray(self.scale)
+        if self._bulk is None:
+            return single, offset, scale
+        bulk = self._bulk
+        if not self.index:
+            return bulk, *self._bulk_conversion
+        order = np.argsort(np.concatenate([bulk.index, single.index]), kind="stable")
+        sensor = [*bulk.sensor, *single.sensor]
+        merged = Columns(
+            index=np.concatenate([bulk.index, single.index])[order],
+            sensor=[sensor[i] for i in order.tolist()],
+            quantity=np.concatenate([bulk.quantity, single.quantity])[order],
+            epoch_us=np.concatenate([bulk.epoch_us, single.epoch_us])[order],
+            value=np.concatenate([bulk.value, single.value])[order],
+        )
+        offsets = np.concatenate([self._bulk_conversion[0], offset])[order]
+        scales = np.concatenate([self._bulk_conversion[1], scale])[order]
+        return merged, offsets, scales
+
+
+_NUMBER_REASONS = ("", "not_finite", "out_of_range", "future_timestamp", "too_old")
 
 
 def _check_numbers(
     columns: Columns, raw_values: npt.NDArray[np.float64], now: datetime, errors: list[ItemError]
 ) -> Columns:
     """Vectorised checks: finite value, physical range, time neither ahead nor too old."""
-    reason = np.full(len(columns.index), "", dtype=object)
-    reason[~np.isfinite(raw_values)] = "not_finite"
+    reason = np.zeros(len(columns.index), dtype=np.int8)  # index in _NUMBER_REASONS
+    reason[~np.isfinite(raw_values)] = 1
     for q in np.unique(columns.quantity).tolist():
-        rows = (columns.quantity == q) & (reason == "")
+        rows = (columns.quantity == q) & (reason == 0)
         outside = check_range(QUANTITIES[q], columns.value[rows]) != 0
-        reason[np.flatnonzero(rows)[outside]] = "out_of_range"
+        reason[np.flatnonzero(rows)[outside]] = 2
     latest, earliest = _epoch_us(now + MAX_AHEAD), _epoch_us(EARLIEST)
-    reason[(reason == "") & (columns.epoch_us > latest)] = "future_timestamp"
-    reason[(reason == "") & (columns.epoch_us < earliest)] = "too_old"
-    for row in np.flatnonzero(reason != "").tolist():
-        errors.append(_number_error(columns, row, str(reason[row]), float(raw_values[row]), now))
-    return columns.take(reason == "")
+    reason[(reason == 0) & (columns.epoch_us > latest)] = 3
+    reason[(reason == 0) & (columns.epoch_us < earliest)] = 4
+    refused = np.flatnonzero(reason)
+    for row in refused.tolist():
+        errors.append(_number_error(columns, row, _NUMBER_REASONS[reason[row]],
+                                    float(raw_values[row]), now))  # fmt: skip
+    return columns.take(reason == 0) if refused.size else columns
 
 
 def _number_error(columns: Columns, row: int, reason: str, raw: float, now: datetime) -> ItemError:
@@ -283,6 +380,7 @@ def parse_readings(
     *,
     now: datetime,
     communes: Collection[str] | None = None,
+    one_by_one: bool = False,
 ) -> tuple[Columns, list[ItemError]]:
     """Split a batch into valid readings (converted to canonical units) and item errors.
 
@@ -296,6 +394,8 @@ def parse_readings(
         The server time, for the future-timestamp check.
     communes
         If given, readings of sensors located elsewhere are refused (``out_of_scope``).
+    one_by_one
+        Check each item on its own (the reference the batch checks are tested against).
 
     Returns
     -------
@@ -303,10 +403,13 @@ def parse_readings(
         The valid readings as columns, and one ``ItemError`` per invalid item.
     """
     builder = _Builder(sensors, communes)
-    for i, item in enumerate(readings):
-        builder.add(i, item)
-    columns = builder.columns()
+    if one_by_one:
+        for i, item in enumerate(readings):
+            builder.add(i, item)
+    else:
+        builder.add_all(readings)
+    columns, offset, scale = builder.columns()
     raw_values = columns.value
     with np.errstate(invalid="ignore", over="ignore"):  # inf or huge values: refused below
-        columns.value = np.asarray(builder.offset) + np.asarray(builder.scale) * raw_values
+        columns.value = offset + scale * raw_values
         return _check_numbers(columns, raw_values, now, builder.errors), builder.errors

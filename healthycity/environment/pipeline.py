@@ -11,6 +11,7 @@ Per batch, whatever its size, it runs a fixed number of statements: two reads of
 one of the recent history (plus one for late readings, if any), and one bulk write per table.
 """
 
+import functools
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 
 from healthycity.environment import tables
 from healthycity.environment._aggregates import recompute_buckets, store_aggregates
@@ -81,21 +82,34 @@ class IngestResult:
 
 
 def _sensor_ids(readings: Sequence[object]) -> list[str]:
-    ids = sorted({r.get("sensor_id") for r in readings if isinstance(r, Mapping)} - {None}, key=str)
-    return [i for i in ids if isinstance(i, str)]
+    """The sensor ids (texts) the batch names, sorted."""
+    return sorted(
+        {
+            sensor_id
+            for r in readings
+            if (type(r) is dict or isinstance(r, Mapping))  # dict first: the ABC check is slow
+            and isinstance(sensor_id := r.get("sensor_id"), str)
+        }
+    )
+
+
+@functools.cache
+def _sensors_query(dialect: str) -> Select[str, str, str, str, str]:
+    s, sq = tables.sensors, tables.sensor_quantities
+    return (
+        select(s.c.id, s.c.status, s.c.commune_code, sq.c.quantity, sq.c.unit)
+        .join(sq, sq.c.sensor_id == s.c.id)
+        .where(bulk.in_parameter(s.c.id, "ids", dialect=dialect))
+    )
 
 
 def _load_sensors(conn: Connection, ids: Sequence[str]) -> dict[str, SensorInfo]:
     units: dict[str, dict[str, str]] = {}
     status: dict[str, tuple[str, str]] = {}
-    s, sq = tables.sensors, tables.sensor_quantities
+    query = _sensors_query(conn.dialect.name)
     for start in range(0, len(ids), _CHUNK):
-        query = (
-            select(s.c.id, s.c.status, s.c.commune_code, sq.c.quantity, sq.c.unit)
-            .join(sq, sq.c.sensor_id == s.c.id)
-            .where(s.c.id.in_(ids[start : start + _CHUNK]))
-        )
-        for sensor_id, sensor_status, commune, quantity, unit in conn.execute(query):
+        found = conn.execute(query, {"ids": list(ids[start : start + _CHUNK])}).all()
+        for sensor_id, sensor_status, commune, quantity, unit in found:
             status[sensor_id] = (sensor_status, commune)
             units.setdefault(sensor_id, {})[quantity] = unit
     return {i: SensorInfo(status[i][0], units[i], status[i][1]) for i in status}
@@ -137,7 +151,7 @@ def _history_rows(
         query = select(*columns).where(bulk.in_values(conn, o.c.sensor_id, chunk),
             bulk.in_values(conn, o.c.quantity, quantities),
                                        *bounds)  # fmt: skip
-        rows.extend(conn.execute(query))
+        rows.extend(conn.execute(query).all())  # one fetch, not a fetch per row
     if not rows:
         return _empty_history()
     sensor, quantity, moment, value, flags = zip(*rows, strict=True)
@@ -151,6 +165,23 @@ def _empty_history() -> History:
     return empty, empty, np.zeros(0), empty
 
 
+_LATEST_QUERIES: dict[str, Select[*tuple[object, ...]]] = {}
+
+
+def _latest_query(conn: Connection) -> Select[*tuple[object, ...]]:
+    """The ``env_latest`` rows of sensors ``ids``, built once per dialect (compiled once)."""
+    query = _LATEST_QUERIES.get(conn.dialect.name)
+    if query is None:
+        columns = (lt.c.sensor_id, lt.c.quantity, bulk.epoch_us_column(conn, lt.c.observed_at),
+                   lt.c.value, lt.c.flags, bulk.epoch_us_column(conn, lt.c.prev_observed_at),
+                   lt.c.prev_value, bulk.epoch_us_column(conn, lt.c.context_from))  # fmt: skip
+        query = select(*columns).where(
+            bulk.in_parameter(lt.c.sensor_id, "ids", dialect=conn.dialect.name)
+        )
+        _LATEST_QUERIES[conn.dialect.name] = query
+    return query
+
+
 def _latest_history(conn: Connection, numbers: Mapping[str, int]) -> tuple[History, Ints, Ints]:
     """The last two stored values of every series of the batch's sensors, from ``env_latest``.
 
@@ -160,14 +191,9 @@ def _latest_history(conn: Connection, numbers: Mapping[str, int]) -> tuple[Histo
     """
     names = list(numbers)
     rows: list[tuple[object, ...]] = []
-    columns = (lt.c.sensor_id, lt.c.quantity, bulk.epoch_us_column(conn, lt.c.observed_at),
-               lt.c.value, lt.c.flags, bulk.epoch_us_column(conn, lt.c.prev_observed_at),
-               lt.c.prev_value, bulk.epoch_us_column(conn, lt.c.context_from))  # fmt: skip
+    query = _latest_query(conn)
     for start in range(0, len(names), _CHUNK):
-        query = select(*columns).where(
-            bulk.in_values(conn, lt.c.sensor_id, names[start : start + _CHUNK])
-        )
-        rows.extend(conn.execute(query))
+        rows.extend(conn.execute(query, {"ids": names[start : start + _CHUNK]}).all())
     if not rows:
         return _empty_history(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     sensor, quantity, last_t, last_v, last_f, prev_t, prev_v, context = zip(*rows, strict=True)
@@ -253,21 +279,25 @@ class _Batch:
         return [QUANTITIES[q].value for q in (series % _NQ).tolist()]
 
 
-def _store_new(conn: Connection, batch: _Batch, qc: BatchQc, *, door: Door, received: str) -> None:
+def _store_new(
+    conn: Connection, batch: _Batch, qc: BatchQc, *, door: Door, received: datetime
+) -> None:
     kept = qc.is_kept
     series, moments = batch.series[kept], batch.columns.epoch_us[kept]
-    bulk.insert_columns(
+    # Kept readings are not stored yet: QC read, under the write lock, the stored values
+    # they could repeat (``_load_history``), so they can be appended (PostgreSQL: COPY).
+    bulk.append_columns(
         conn,
         o,
         {
             "sensor_id": batch.sensor_ids(series),
             "quantity": batch.quantity_names(series),
-            "observed_at": bulk.timestamp_params(conn, moments),
-            "value": batch.columns.value[kept].tolist(),
-            "flags": qc.flags[kept].tolist(),
+            "observed_at": bulk.Times(moments),
+            "value": batch.columns.value[kept],
+            "flags": qc.flags[kept],
         },
         constants={"received_at": received, "door": door},
-        ignore_conflicts_on=("sensor_id", "quantity", "observed_at"),
+        key=("sensor_id", "quantity", "observed_at"),
     )
     latest = qc.latest
     bulk.upsert_latest_columns(
@@ -276,25 +306,21 @@ def _store_new(conn: Connection, batch: _Batch, qc: BatchQc, *, door: Door, rece
         {
             "sensor_id": batch.sensor_ids(batch.series[latest]),
             "quantity": batch.quantity_names(batch.series[latest]),
-            "observed_at": bulk.timestamp_params(conn, batch.columns.epoch_us[latest]),
-            "value": batch.columns.value[latest].tolist(),
-            "flags": qc.flags[latest].tolist(),
-            "received_at": [received] * latest.size,
-            "prev_observed_at": _optional_times(conn, qc.prev_epoch_us),
-            "prev_value": [None if v != v else v for v in qc.prev_value.tolist()],
-            "context_from": bulk.timestamp_params(conn, qc.context_from),
+            "observed_at": bulk.Times(batch.columns.epoch_us[latest]),
+            "value": batch.columns.value[latest],
+            "flags": qc.flags[latest],
+            "prev_observed_at": bulk.Times(
+                np.where(qc.prev_epoch_us == NO_TIME, bulk.NULL_US, qc.prev_epoch_us)
+            ),
+            "prev_value": qc.prev_value,  # NaN: NULL
+            "context_from": bulk.Times(qc.context_from),
         },
+        constants={"received_at": received},
         key=("sensor_id", "quantity"),
         newer_than="observed_at",
     )
     store_aggregates(conn, batch.series[kept], moments, batch.columns.value[kept],
                      qc.flags[kept], name_of=batch.sensor_ids)  # fmt: skip
-
-
-def _optional_times(conn: Connection, epoch_us: Ints) -> list[str | None]:
-    known = epoch_us != NO_TIME
-    texts = iter(bulk.timestamp_params(conn, epoch_us[known]))
-    return [next(texts) if k else None for k in known.tolist()]
 
 
 def _store_history_flags(conn: Connection, batch: _Batch, history: History, qc: BatchQc) -> None:
@@ -336,7 +362,7 @@ def _conflict_errors(batch: _Batch, qc: BatchQc) -> list[ItemError]:
 
 def _quarantine(
     conn: Connection, readings: Sequence[object], errors: list[ItemError], *, door: Door,
-    received: str,
+    received: datetime,
 ) -> None:  # fmt: skip
     def text(value: object, limit: int) -> str | None:
         shown = excerpt(value, limit)
@@ -374,7 +400,7 @@ def quarantine_items(
     stored as the payload. Like ``ingest_readings``, this never commits.
     """
     if errors:
-        received = bulk.timestamp_param(conn, (now or datetime.now(UTC)).astimezone(UTC))
+        received = (now or datetime.now(UTC)).astimezone(UTC)
         _quarantine(conn, items, list(errors), door=door, received=received)
 
 
@@ -455,7 +481,7 @@ def store_prepared(conn: Connection, prepared: PreparedReadings, *, door: Door) 
         msg = f"Unknown door {door!r}; expected one of {', '.join(DOORS)}."
         raise ValueError(msg)
     readings, now, communes = prepared.readings, prepared.now, prepared.communes
-    received = bulk.timestamp_param(conn, now)
+    received = now
     bulk.lock_for_writing(conn, lt, column="flags")
     sensors = _load_sensors(conn, prepared.sensor_ids)
     columns, errors = prepared.columns, list(prepared.errors)

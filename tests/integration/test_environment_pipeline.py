@@ -105,6 +105,7 @@ BAD_READINGS = [
     (reading(value="ten"), "bad_type", "value"),
     (reading(value=True), "bad_type", "value"),
     (reading(sensor=12), "bad_type", "sensor_id"),
+    (reading(sensor=["s1"]), "bad_type", "sensor_id"),  # unhashable: was a 500
     ({"sensor_id": "s1", "quantity": "pm25", "value": 1.0}, "missing_field", "observed_at"),
     ([1, 2], "not_an_object", "item"),
 ]
