@@ -11,7 +11,7 @@ round trip, micrometres)::
     L1 lc-urzy      (2500, 0)   low_cost, commune 58300 Urzy       (centroid (2500, 0))
                                 commune 58086 Cosne, no station    (centroid (35000, 0)):
                                 30 km from S2, beyond the 20 km radius
-    T1 meteo-nevers (0, 0)      reference temperature, Nevers (département 58: no thresholds)
+    T1 meteo-nevers (0, 0)      reference temperature, Nevers (département 58: thresholds 19/34)
     T2 meteo-bourges            reference temperature, commune 18033 Bourges (thresholds 19/35)
 
 EPCI 245804406 (CA de Nevers) holds Nevers, Marzy and Garchizy.

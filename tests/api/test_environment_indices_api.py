@@ -5,6 +5,7 @@ Expectations are computed by hand from ``tests/environment_indices_seed.py`` (ID
 """
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy import Engine
 
 from healthycity.api.app import create_app
 from healthycity.config import Settings
+from healthycity.environment import indices_service as service
+from healthycity.environment.indices.heat import load_heat_thresholds
 from tests.environment_indices_seed import seed_all
 
 API = "/api/v1/environment"
@@ -137,7 +140,7 @@ def test_pollen_without_sourced_thresholds_is_unavailable(indices: TestClient) -
     assert "No sourced table" in body["notes"][0]
 
 
-def test_heat_uses_departement_thresholds_and_says_when_unknown(indices: TestClient) -> None:
+def test_heat_uses_departement_thresholds(indices: TestClient) -> None:
     bourges = indices.get(f"{API}/indices/heat", params={"commune": "18033", "date": "2026-07-20"})
     nevers = indices.get(f"{API}/indices/heat", params={"commune": "58194", "date": "2026-07-20"})
 
@@ -150,11 +153,29 @@ def test_heat_uses_departement_thresholds_and_says_when_unknown(indices: TestCli
         ("min", "2026-07-18"),
         ("max", "2026-07-18"),
     ]
+    # Nièvre: IBMn 19, IBMx 34, from the secondary source flagged in the answer
     nievre = nevers.json()["communes"][0]
     assert (nievre["ibmn_c"], nievre["ibmx_c"]) == (19.0, 37.0)
-    assert nievre["index"]["name"] == "INDISPONIBLE"
-    assert nievre["thresholds"] is None
-    assert "thresholds unknown for département 58" in nievre["unavailable_reason"]
+    assert nievre["thresholds"] == {
+        "departement": "58", "ibmn_c": 19.0, "ibmx_c": 34.0,
+        "source": "github_climate_vs_meteo", "source_date": None,
+    }  # fmt: skip
+    assert (nievre["index"]["name"], nievre["unavailable_reason"]) == ("CANICULE", None)
+
+
+def test_heat_says_when_a_departement_has_no_thresholds(
+    indices: TestClient, engine: Engine
+) -> None:
+    without_nievre = {d: t for d, t in load_heat_thresholds().items() if d != "58"}
+    with engine.connect() as conn:
+        area = service.resolve_area(conn, "commune", "58194")
+        answer = service.heat_answer(conn, area, date(2026, 7, 20), without_nievre)
+
+    (nevers,) = answer.communes
+    assert nevers.heat is not None
+    assert (nevers.heat.ibmn_c, nevers.heat.ibmx_c) == (19.0, 37.0)
+    assert (nevers.level.name, nevers.heat.thresholds) == ("INDISPONIBLE", None)
+    assert "thresholds unknown for département 58" in (nevers.heat.unavailable_reason or "")
 
 
 def test_commune_series_shows_measured_points_and_flagged_readings(indices: TestClient) -> None:

@@ -11,7 +11,9 @@ definition): the comparisons are inclusive (>=).
   value at the last one.
 - The thresholds per département are a configurable table with the source of every row,
   ``data/heat_thresholds_departements.csv``; ``data/README.md`` says what could and could not
-  be sourced (the Nièvre and four of its neighbours could not).
+  be sourced. The Nièvre (58) and four of its neighbours (21, 45, 71, 89) come from a
+  secondary source only (a public third-party table attributed to Météo-France, flagged as
+  ``github_climate_vs_meteo`` in the ``source`` column), no official text having been found.
 - A missing day (NaN) makes every 3-day window that contains it unknown: no mean is computed
   from two days.
 """

@@ -37,7 +37,38 @@ def test_shipped_table_has_the_sourced_neighbours_of_the_nievre() -> None:
     assert all(t.source for t in table.values())
 
 
-@pytest.mark.parametrize("departement", ["58", "21", "45", "71", "89"])
+@pytest.mark.parametrize(
+    ("departement", "ibmn", "ibmx"),
+    [("58", 19.0, 34.0), ("21", 19.0, 34.0), ("45", 19.0, 34.0), ("71", 20.0, 34.0),
+     ("89", 19.0, 35.0)],
+)  # fmt: skip
+def test_nievre_and_neighbours_come_from_the_flagged_secondary_source(
+    departement: str, ibmn: float, ibmx: float
+) -> None:
+    # values of colinlenoble/Climate_vs_meteo data/seuils_canicules.csv (see data/README.md)
+    threshold = threshold_for(departement, load_heat_thresholds())
+    assert (threshold.ibmn_c, threshold.ibmx_c) == (ibmn, ibmx)
+    assert threshold.source == "github_climate_vs_meteo"
+    assert threshold.source_date is None
+
+
+def test_press_rows_added_with_their_source() -> None:
+    table = load_heat_thresholds()
+    # Tendance Ouest, June 2025: Orne and Eure 34/19, Seine-Maritime 33/18, Manche 31/18
+    assert [(table[d].ibmn_c, table[d].ibmx_c) for d in ("61", "27", "76", "50")] == [
+        (19.0, 34.0), (19.0, 34.0), (18.0, 33.0), (18.0, 31.0),
+    ]  # fmt: skip
+    assert table["61"].source == "tendanceouest_2025"
+    # France 3 Bretagne: Finistère 18/31, Morbihan 19/32, Ille-et-Vilaine 18/33
+    assert [(table[d].ibmn_c, table[d].ibmx_c) for d in ("29", "56", "35")] == [
+        (18.0, 31.0), (19.0, 32.0), (18.0, 33.0),
+    ]  # fmt: skip
+    assert table["22"].source == "francebleu_2018+france3_bretagne"
+    haut_rhin = table["68"]
+    assert (haut_rhin.ibmn_c, haut_rhin.ibmx_c, haut_rhin.source) == (19.0, 35.0, "illzach_68")
+
+
+@pytest.mark.parametrize("departement", ["40", "84", "974"])
 def test_unsourced_departements_are_absent_not_invented(departement: str) -> None:
     with pytest.raises(NotFoundError, match=rf"département '{departement}'.*exist for 01, 02"):
         threshold_for(departement, load_heat_thresholds())
