@@ -15,9 +15,14 @@
    ``smtp-sink`` (C, built to measure SMTP clients; ``make smtp-sink`` installs it), or
    else ``SINK_PROCESSES`` aiosmtpd processes sharing the port (SO_REUSEPORT), so that
    the server is not what is measured; both announce PIPELINING, as Postfix does.
-5. Latency: an ATMO reading over the threshold → ``rules.evaluate_rules`` → CAP alert
-   published by ``service.publish_rule_event`` (hook: outbox rows) → committed → a
-   dispatcher thread polling the outbox hands the first notification to the channel;
+5. Latency: a NO2 reading of a reference station stored by ``pipeline.ingest_readings``
+   (what the HTTP, NGSI-LD and MQTT doors call) and committed → the alert watcher
+   (``alerts_feed.watch``, polling every ``WATCH_INTERVAL_S``) finds it, computes the ATMO
+   classes of that hour for the communes the station reaches (département 89 laid on a
+   5 km grid: the station's commune measured, those within 20 km interpolated), evaluates
+   the rule, publishes one CAP message over them (hook: outbox rows) and commits → a
+   dispatcher thread polling the outbox hands the first notification to the channel.
+   Readings alternate over and under the threshold, so Alerts and Cancels alternate;
    p50 and p99 over 50 readings (target p99 ≤ 1 s).
 
 Run: ``.venv/bin/python bench/alerts.py [--backend postgresql|sqlite] [--subscriptions N]``
@@ -43,8 +48,20 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, bindparam, create_engine, func, insert, select, text
+from pyproj import Transformer
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    bindparam,
+    create_engine,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
+from healthycity.alerts import store
 from healthycity.alerts.compose import AlertDraft, Text
 from healthycity.alerts.delivery import tables
 from healthycity.alerts.delivery.channels.base import Notification, SendResult
@@ -56,9 +73,15 @@ from healthycity.alerts.delivery.ratelimit import set_channel_limit
 from healthycity.alerts.levels import AtmoLevel, Hazard
 from healthycity.alerts.models import Certainty, Severity, Urgency
 from healthycity.alerts.publishing import register_publish_hook, unregister_publish_hook
-from healthycity.alerts.rules import IndexObservation, Rule, evaluate_rules
-from healthycity.alerts.service import Publisher, issue_alert, publish_rule_event
+from healthycity.alerts.rules import Rule
+from healthycity.alerts.runner import expand_rule_territories
+from healthycity.alerts.service import Publisher, issue_alert
+from healthycity.alerts_feed.places import rules_area
+from healthycity.alerts_feed.watch import AlertWatcher
 from healthycity.auth.models import Identity
+from healthycity.environment import sensors
+from healthycity.environment.pipeline import ingest_readings
+from healthycity.environment.quantities import Quantity
 from healthycity.storage.engine import make_engine
 from healthycity.storage.migrate import upgrade_database
 from healthycity.territory import tables as territory_tables
@@ -73,6 +96,8 @@ PUBLISHER = Publisher(sender="alertes@bench.example")
 OPERATOR = Identity(role="operator")
 NAIVE_SUBSET = 10_000
 LATENCY_RUNS = 50
+LATENCY_STATION_COMMUNE = "89025"
+WATCH_INTERVAL_S = 0.05
 SINK_PROCESSES = 2
 
 
@@ -341,7 +366,32 @@ def measure_smtp(engine: Engine, port: int, args: argparse.Namespace) -> float:
     return sent / seconds
 
 
-def measure_latency(engine: Engine, port: int) -> list[float]:
+def place_latency_territory(engine: Engine) -> None:
+    """Département 89 on a 5 km grid of 20 × 15 communes, a reference NO2 station at 89025."""
+    to_wgs84 = Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
+    rows = []
+    for i in range(COMMUNES_PER_DEPARTEMENT):
+        lon, lat = to_wgs84.transform(740_000 + 5_000 * (i % 20), 6_740_000 + 5_000 * (i // 20))
+        rows.append({"c": f"89{i + 1:03d}", "lon": lon, "lat": lat})
+    t = territory_tables.territories
+    with engine.begin() as conn:
+        conn.execute(
+            update(t)
+            .where(t.c.level == "commune", t.c.code == bindparam("c"))
+            .values(centroid_lon=bindparam("lon"), centroid_lat=bindparam("lat")),
+            rows,
+        )
+        station = next(r for r in rows if r["c"] == LATENCY_STATION_COMMUNE)
+        draft = sensors.SensorDraft(
+            "bench-no2", "bench", "reference", station["lon"], station["lat"],
+            {Quantity.NO2: "µg/m³"}, commune_code=LATENCY_STATION_COMMUNE,
+        )  # fmt: skip
+        sensors.save_sensor(conn, draft, locate=lambda _lon, _lat: None)
+
+
+def measure_latency(engine: Engine, port: int) -> tuple[list[float], int]:
+    """Reading stored by the pipeline → watcher (ATMO classes of the hour per commune, rules,
+    CAP published with its outbox rows) → dispatcher → first e-mail handed to SMTP."""
     empty_outbox(engine)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM delivery_subscription_places WHERE commune_code LIKE '89%'"))
@@ -352,6 +402,7 @@ def measure_latency(engine: Engine, port: int) -> list[float]:
                 f"FROM {series(engine, LATENCY_RUNS)}"
             )
         )
+    place_latency_territory(engine)
     channel = TimedChannel(EmailChannel(host="127.0.0.1", port=port, sender="a@bench.example"))
     worker = Dispatcher(
         engine,
@@ -361,27 +412,51 @@ def measure_latency(engine: Engine, port: int) -> list[float]:
         worker_id="latency",
         policy=DispatchPolicy(idle_sleep_s=0.02),
     )
+    # ATMO ≥ mauvais for 1 hour, all clear after 1 hour below: each reading alternately
+    # starts an episode (NO2 250 µg/m³, très mauvais) and ends it (20 µg/m³, bon).
+    rule = Rule(id="atmo-mauvais", index="atmo", min_level=AtmoLevel.MAUVAIS,
+                territories=frozenset({"departement/89"}))  # fmt: skip
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        rules = expand_rule_territories(conn, [rule])
+        area = rules_area(conn, rules)
+    hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=LATENCY_RUNS + 1)
+    # The cursor's start: before the first reading's hour, so the watcher's look-back (48 h
+    # of observation time behind its cursor) reaches it.
+    watcher = AlertWatcher(engine, rules, area, publisher=PUBLISHER, since=hour)
     stop = threading.Event()
-    thread = threading.Thread(target=worker.run, args=(stop,))
-    thread.start()
-    rule = Rule(id="atmo-mauvais", index="atmo", min_level=AtmoLevel.MAUVAIS)
-    latencies = []
-    hour = datetime(2026, 7, 1, 10, tzinfo=UTC)
+    threads = [
+        threading.Thread(target=worker.run, args=(stop,)),
+        threading.Thread(target=watcher.run, args=(stop,), kwargs={"interval_s": WATCH_INTERVAL_S}),
+    ]
+    for thread in threads:
+        thread.start()
+    latencies, covered = [], 0
     for run in range(LATENCY_RUNS):
-        territory = f"commune/89{run + 1:03d}"
-        reading = IndexObservation(territory, hour + timedelta(hours=run), "atmo", "tres_mauvais")
+        reading = {"sensor_id": "bench-no2", "quantity": "no2",
+                   "value": 250.0 if run % 2 == 0 else 20.0,
+                   "observed_at": (hour + timedelta(hours=run)).isoformat()}  # fmt: skip
+        known = set(channel.first_sent)
         start = time.perf_counter()
-        events, _ = evaluate_rules([rule], [reading], {})
         with engine.begin() as conn:
-            stored = publish_rule_event(conn, events[0], publisher=PUBLISHER, now=datetime.now(UTC))
-        assert stored is not None
-        while stored.id not in channel.first_sent:
+            # Received 5 minutes after its hour began, as an hourly station's value is: the
+            # hours are in the past, so that 50 of them fit before now.
+            received = hour + timedelta(hours=run, minutes=5)
+            assert ingest_readings(conn, [reading], door="http", now=received).accepted == 1
+        deadline = start + 30
+        while not set(channel.first_sent) - known:
+            assert all(t.is_alive() for t in threads), "the watcher or dispatcher died"
+            assert time.perf_counter() < deadline, f"reading {run}: no notification in 30 s"
             time.sleep(0.001)
-        latencies.append(channel.first_sent[stored.id] - start)
+        (alert_id,) = set(channel.first_sent) - known
+        latencies.append(channel.first_sent[alert_id] - start)
+        with engine.connect() as conn:
+            covered = max(covered, len(store.covered_communes(conn, [alert_id])[alert_id]))
     stop.set()
-    thread.join()
+    for thread in threads:
+        thread.join()
     channel.close()
-    return latencies
+    return latencies, covered
 
 
 @contextlib.contextmanager
@@ -457,12 +532,14 @@ def main() -> None:
         print(f"SMTP: {smtp_per_s:,.0f} e-mails/s handed to {sink}")
 
         register_publish_hook(on_alert_published)
-        latencies = sorted(measure_latency(engine, port))
+        found, covered = measure_latency(engine, port)
+        latencies = sorted(found)
         p50 = statistics.median(latencies) * 1000
         p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))] * 1000
         print(
-            f"reading → CAP alert → first notification handed to SMTP: p50 {p50:.0f} ms, "
-            f"p99 {p99:.0f} ms over {len(latencies)} readings"
+            f"reading stored → ATMO classes of {covered} communes → rules → CAP alert → first "
+            f"notification handed to SMTP: p50 {p50:.0f} ms, p99 {p99:.0f} ms over "
+            f"{len(latencies)} readings (watcher polling every {WATCH_INTERVAL_S * 1000:.0f} ms)"
         )
     load = os.getloadavg()
     print(

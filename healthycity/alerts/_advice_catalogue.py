@@ -1,8 +1,10 @@
 """The advice items: French text close to its source, English translation, the source.
 
-Where an official message was only reachable through a public report of it (press,
-commune), the Source names both; replace them with the primary document when it is at
-hand. Sources were read in 2026; "date" is the date of the text.
+Where an official message was only reachable through a public report of it (press, a
+public site relaying it), the Source names both and is flagged ``is_secondary``; replace
+it with the primary document when it is at hand. Primary texts were last searched for in
+2026 (Météo-France's vigilance advice, the ARS notices on drinking water and the
+ministry's heat recommendations were not found). "date" is the date of the text.
 """
 
 from healthycity.alerts.advice import (
@@ -62,9 +64,16 @@ HEAT_MINISTRY = Source(
         "Canicule, fortes chaleurs : adoptez les bons réflexes (recommendations of the "
         "ministère des Solidarités et de la Santé, « au quotidien » and « si vous travaillez »)"
     ),
-    publisher="Mon Parcours Handicap (public service site)",
+    publisher="Ministère chargé de la santé (via Mon Parcours Handicap, public service site)",
     date="undated (mentions Covid-19: 2020–2021)",
     url="https://www.monparcourshandicap.gouv.fr/actualite/canicule-fortes-chaleurs-adoptez-les-bons-reflexes",
+    is_secondary=True,
+)
+HEAT_ARS = Source(
+    title="Plan canicule et chaleurs extrêmes : les recommandations en cas de vague de chaleur",
+    publisher="ARS Nouvelle-Aquitaine",
+    date="undated (shows a 2021 Santé publique France video)",
+    url="https://www.nouvelle-aquitaine.ars.sante.fr/plan-canicule-et-chaleurs-extremes-0",
 )
 LABOUR_CODE_WATER = Source(
     title="Code du travail, article R. 4534-143 (eau sur les chantiers)",
@@ -77,6 +86,7 @@ HEAT_ORANGE = Source(
     publisher="Météo-France (via France Bleu)",
     date="2017-06",
     url="https://www.francebleu.fr/infos/climat-environnement/la-vendee-placee-en-vigilance-orange-canicule-1497797840",
+    is_secondary=True,
 )
 HEAT_RED = Source(
     title=(
@@ -86,21 +96,24 @@ HEAT_RED = Source(
     publisher="Météo-France (via RMC)",
     date="2023-08-21",
     url="https://rmc.bfmtv.com/actualites/sciences-nature/meteo/canicule-qu-est-ce-qu-implique-une-vigilance-rouge_AP-202308210496.html",
+    is_secondary=True,
 )
 HEAT_CHILD_CAR = Source(
-    title="Canicule : les conseils pour rester en bonne santé (quoting Santé publique France)",
-    publisher="Santé publique France (via Pourquoi Docteur)",
-    date="2022-07",
-    url="https://www.pourquoidocteur.fr/Articles/Question-d-actu/39988-Canicule-conseils-rester-bonne-sante",
+    title="Chaleur : quels réflexes adopter en voiture avec des enfants ?",
+    publisher="Ministère de l'Intérieur",
+    date="2021-08-24",
+    url="https://mobile.interieur.gouv.fr/Archives/Archives-des-infos-pratiques/2022-Infos-pratiques/Chaleur-quels-reflexes-adopter-en-voiture-avec-des-enfants",
 )
 WATER_NITRATES = Source(
     title=(
         "Nitrates above the 50 mg/L quality limit at Andé, Connelles and Herqueville: "
-        "water not to be consumed by pregnant women and infants (ARS Normandie press release)"
+        "water not to be consumed by pregnant women and infants (ARS Normandie press "
+        "release; the limit is that of the arrêté du 11 janvier 2007, annexe I)"
     ),
     publisher="ARS Normandie (via Info Normandie)",
     date="2024-07-25",
     url="https://www.infonormandie.com/Dans-trois-communes-de-l-Eure-l-eau-du-robinet-impropre-a-la-consommation-pour-les-femmes-enceintes-et-nourrissons_a39171.html",
+    is_secondary=True,
 )
 WATER_BOIL = Source(
     title=(
@@ -110,6 +123,7 @@ WATER_BOIL = Source(
     publisher="Health authorities (via TF1 Info)",
     date="2023-06",
     url="https://www.tf1info.fr/sante/alpes-maritimes-cryptosporidiose-maladie-infection-quand-l-eau-du-robinet-est-impropre-a-la-consommation-2259761.html",
+    is_secondary=True,
 )
 
 # Air quality. An ATMO class is not a prefectoral procedure (the index is a communication
@@ -121,7 +135,7 @@ _INFO = frozenset({AtmoLevel.MAUVAIS})
 _ALERT = frozenset({AtmoLevel.TRES_MAUVAIS, AtmoLevel.EXTREMEMENT_MAUVAIS})
 _OZONE: frozenset[Pollutant] = frozenset({"o3"})
 _NOT_OZONE: frozenset[Pollutant] = frozenset({"pm10", "pm25", "no2", "so2"})
-_POLLEN = frozenset({PollenRisk.ELEVE, PollenRisk.TRES_ELEVE})
+_POLLEN = frozenset({PollenRisk.ELEVE, PollenRisk.TRES_ELEVE, PollenRisk.EXTREMEMENT_ELEVE})
 _HEAT = frozenset({HeatVigilance.JAUNE, HeatVigilance.ORANGE, HeatVigilance.ROUGE})
 _ORANGE_RED = frozenset({HeatVigilance.ORANGE, HeatVigilance.ROUGE})
 _RED = frozenset({HeatVigilance.ROUGE})
@@ -294,7 +308,8 @@ AIR_ITEMS = (
     ),
 )
 
-# Pollen: for allergic and asthmatic people (the RESPIRATORY audience) at RAEP 4 and 5.
+# Pollen: for allergic and asthmatic people (the RESPIRATORY audience) from Atmo France
+# « élevé » (a pollen peak) upwards.
 POLLEN_ITEMS = (
     _item(
         "pollen-hair",
@@ -423,9 +438,9 @@ HEAT_ITEMS = (
         "heat-effort",
         _HEAT,
         EVERYONE,
-        fr="Évitez l'activité physique aux heures les plus chaudes de la journée.",
-        en="Avoid physical activity during the hottest hours of the day.",
-        source=HEAT_MINISTRY,
+        fr="Évitez les efforts physiques.",
+        en="Avoid physical exertion.",
+        source=HEAT_ARS,
     ),
     _item(
         "heat-medication",
@@ -449,16 +464,18 @@ HEAT_ITEMS = (
         "heat-keep-in-touch",
         _HEAT,
         EVERYONE,
-        fr="Donnez et prenez des nouvelles de vos proches.",
-        en="Keep in touch with your relatives and check on them.",
-        source=HEAT_MINISTRY,
+        fr="Pensez à donner régulièrement de vos nouvelles à vos proches et, dès que "
+        "nécessaire, osez demander de l'aide.",
+        en="Remember to give your relatives news of you regularly and, whenever you need it, "
+        "do ask for help.",
+        source=HEAT_ARS,
     ),
     _item(
         "heat-child-car",
         _HEAT,
         frozenset({Audience.YOUNG_CHILDREN}),
-        fr="Ne laissez jamais un enfant seul dans une voiture, même pour une courte durée.",
-        en="Never leave a child alone in a car, even for a short time.",
+        fr="Ne laissez jamais un enfant seul dans une voiture, même quelques minutes.",
+        en="Never leave a child alone in a car, even for a few minutes.",
         source=HEAT_CHILD_CAR,
     ),
     _item(

@@ -97,12 +97,18 @@ _EVERYONE_EXCEPT: dict[Language, str] = {"fr": "Tout le monde sauf", "en": "Ever
 
 @dataclass(frozen=True)
 class Source:
-    """Where an advice item comes from."""
+    """Where an advice item comes from.
+
+    ``is_secondary`` marks a public report (press, another public site) of an official
+    message whose own text could not be found: the item follows the report's wording until
+    the primary text replaces it.
+    """
 
     title: str
     publisher: str
     date: str  # of the text: ISO 8601 date, year-month or year; "undated" if it gives none
     url: str
+    is_secondary: bool = False
 
 
 @dataclass(frozen=True)

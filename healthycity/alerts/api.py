@@ -1,4 +1,6 @@
-"""HTTP API of the alerts: list and read them (JSON, CAP XML, Atom), issue, update, cancel, import.
+"""HTTP API of the alerts: list and read them (JSON, CAP XML), issue, update, cancel, import.
+
+The public Atom feeds are in ``feed_api.py``.
 
 Reading is public: alerts are published for everyone. Issuing, updating, cancelling and
 importing need an operator token whose scope contains every area concerned. Every error
@@ -23,27 +25,16 @@ from healthycity.alerts._api_schemas import (
     public_alert,
 )
 from healthycity.alerts._xml import MAX_CAP_BYTES
-from healthycity.alerts.feed import ATOM_MEDIA_TYPE, CAP_MEDIA_TYPE, build_atom_feed
+from healthycity.alerts.areas import communes_of
+from healthycity.alerts.feed import CAP_MEDIA_TYPE
 from healthycity.alerts.levels import parse_hazard
-from healthycity.alerts.models import (
-    PUBLISHED_LANGUAGES,
-    Alert,
-    Category,
-    Certainty,
-    Info,
-    MsgType,
-    Reference,
-    Severity,
-    Status,
-    Urgency,
-)
+from healthycity.alerts.models import MsgType, Status
 from healthycity.api.deps import AppSettings, DbConn, require_role
 from healthycity.auth.models import Identity
 from healthycity.errors import ValidationError
 from healthycity.territory import store as territory_store
 
 router = APIRouter(tags=["alerts"])
-feed_router = APIRouter(tags=["alerts"])
 
 Operator = Annotated[Identity, Depends(require_role("operator"))]
 IMPORT_MEDIA_TYPES = (CAP_MEDIA_TYPE, "application/xml", "text/xml")
@@ -66,10 +57,7 @@ def _now() -> datetime:
 def _communes_of(conn: Connection, ref: str) -> list[str]:
     """INSEE codes of the communes of a territory ref (itself for a commune)."""
     level, _, code = ref.partition("/")
-    territory = territory_store.get_territory(conn, level, code)
-    if territory.level == "commune":
-        return [territory.code]
-    return [c.code for c in territory_store.get_children(conn, level, code, child_level="commune")]
+    return [c.code for c in communes_of(conn, territory_store.get_territory(conn, level, code))]
 
 
 def _public(
@@ -242,63 +230,3 @@ def import_cap(
     if not is_new:
         response.status_code = 200
     return _public(conn, request, [stored])[0]
-
-
-def _references(alert: store.StoredAlert) -> tuple[Reference, ...]:
-    # Stored as written by cap.format_references: "sender,identifier,sent" triples.
-    triples = (token.split(",") for token in (alert.references or "").split())
-    return tuple(Reference(s, i, datetime.fromisoformat(t)) for s, i, t in triples)
-
-
-def _feed_entry(alert: store.StoredAlert) -> Alert:
-    """What a feed entry shows of a stored message, read from its columns, not its XML."""
-    info = Info(
-        language=PUBLISHED_LANGUAGES[0],
-        categories=tuple(Category(c) for c in alert.categories) or (Category.OTHER,),
-        event=alert.event,
-        urgency=Urgency(alert.urgency),
-        severity=Severity(alert.severity),
-        certainty=Certainty(alert.certainty),
-        headline=alert.headline_fr,
-        description=alert.description_fr,
-    )
-    return Alert(
-        alert.identifier,
-        alert.sender,
-        alert.sent,
-        alert.status,
-        alert.msg_type,
-        infos=(info,),
-        references=_references(alert),
-    )
-
-
-@feed_router.get(
-    "/alerts.atom",
-    response_class=Response,
-    responses={200: {"content": {ATOM_MEDIA_TYPE: {}}, "description": "Atom 1.0 feed."}},
-)
-def alerts_feed(
-    request: Request,
-    conn: DbConn,
-    settings: AppSettings,
-    status: Annotated[
-        Status, Query(description="CAP status of the alerts listed.")
-    ] = Status.ACTUAL,
-) -> Response:
-    """The public Atom feed of the alerts in force, each entry linking to its CAP message."""
-    now = _now()
-    _, current = store.list_alerts(conn, status=status, active_at=now, limit=1000)
-    base = str(request.base_url).rstrip("/")
-    messages = {a.id: _feed_entry(a) for a in current}
-    ids = {(m.sender, m.identifier): i for i, m in messages.items()}
-    feed = build_atom_feed(
-        list(messages.values()),
-        feed_id=f"{base}/alerts.atom",
-        title=f"Alertes sanitaires – {settings.alerts_sender_name}",
-        self_url=str(request.url),
-        author_name=settings.alerts_sender_name,
-        updated=max((a.sent for a in current), default=now),
-        cap_url=lambda m: f"{base}/api/v1/alerts/{ids[(m.sender, m.identifier)]}/cap",
-    )
-    return Response(feed, media_type=ATOM_MEDIA_TYPE)

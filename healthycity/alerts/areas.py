@@ -67,6 +67,13 @@ def _description(territory: Territory) -> str:
     return territory.name
 
 
+def communes_of(conn: Connection, territory: Territory) -> list[Territory]:
+    """The communes of a territory (itself for a commune)."""
+    if territory.level == "commune":
+        return [territory]
+    return store.get_children(conn, territory.level, territory.code, child_level="commune")
+
+
 def resolve_areas(conn: Connection, refs: Sequence[str]) -> list[ResolvedArea]:
     """Look up each territory ref and build its CAP area (outline + commune geocodes).
 
@@ -87,11 +94,7 @@ def resolve_areas(conn: Connection, refs: Sequence[str]) -> list[ResolvedArea]:
         except NotFoundError as exc:
             msg = f"area {ref!r} names no known territory; expected e.g. 'commune/58194'."
             raise ValidationError(msg) from exc
-        communes = (
-            [territory]
-            if territory.level == "commune"
-            else store.get_children(conn, territory.level, territory.code, child_level="commune")
-        )
+        communes = communes_of(conn, territory)
         geometry = store.get_geometries(conn, [territory]).get(territory.ref)
         area = Area(
             _description(territory),

@@ -46,12 +46,13 @@ LEVEL_LABELS: dict[str, dict[Language, str]] = {
     "mauvais": {"fr": "mauvais", "en": "poor"},
     "tres_mauvais": {"fr": "très mauvais", "en": "very poor"},
     "extremement_mauvais": {"fr": "extrêmement mauvais", "en": "extremely poor"},
-    "NUL": {"fr": "nul", "en": "none"},
+    # Pollen, Atmo France labels (English: those of the environment domain's index)
     "TRES_FAIBLE": {"fr": "très faible", "en": "very low"},
     "FAIBLE": {"fr": "faible", "en": "low"},
-    "MOYEN": {"fr": "moyen", "en": "moderate"},
+    "MODERE": {"fr": "modéré", "en": "moderate"},
     "ELEVE": {"fr": "élevé", "en": "high"},
     "TRES_ELEVE": {"fr": "très élevé", "en": "very high"},
+    "EXTREMEMENT_ELEVE": {"fr": "extrêmement élevé", "en": "extremely high"},
     "vert": {"fr": "vert", "en": "green"},
     "jaune": {"fr": "jaune", "en": "yellow"},
     "orange": {"fr": "orange", "en": "orange"},
@@ -266,8 +267,8 @@ def draft_from_json(text: str) -> AlertDraft:
 _INDEX_LABELS: dict[str, dict[Language, str]] = {
     "atmo": {"fr": "L'indice ATMO de la qualité de l'air", "en": "The ATMO air quality index"},
     "pollen": {
-        "fr": "Le risque allergique d'exposition aux pollens (RNSA)",
-        "en": "The pollen allergy risk (RNSA)",
+        "fr": "L'indice pollen (Atmo France)",
+        "en": "The pollen index (Atmo France)",
     },
     "heat": {"fr": "La vigilance canicule", "en": "The heat-wave vigilance"},
 }

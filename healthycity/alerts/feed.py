@@ -7,6 +7,8 @@ CAP messages through such a feed ("CAP index" feeds: an Atom entry per alert wit
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
+from typing import Literal
+from urllib.parse import urlencode
 
 from lxml import etree
 
@@ -17,6 +19,19 @@ ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 CAP_MEDIA_TYPE = "application/cap+xml"
 ATOM_MEDIA_TYPE = "application/atom+xml"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FEED_PATH = "/alerts.atom"
+# The territories a feed can be asked for, by query parameter (``/alerts.atom?commune=58194``).
+FeedLevel = Literal["commune", "epci", "departement"]
+FEED_LEVELS: tuple[FeedLevel, ...] = ("commune", "epci", "departement")
+
+
+def territory_feed_path(level: FeedLevel, code: str) -> str:
+    """The path of the feed of the alerts over one territory.
+
+    >>> territory_feed_path("commune", "58194")
+    '/alerts.atom?commune=58194'
+    """
+    return f"{FEED_PATH}?{urlencode([(level, code)])}"
 
 
 def _child(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:

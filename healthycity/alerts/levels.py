@@ -6,8 +6,11 @@ through a small function interface).
 
 - Air quality: the ATMO index, six classes (arrêté du 10 juillet 2020 relatif à l'indice
   de la qualité de l'air ambiant, annexe I).
-- Pollen: the RNSA *risque allergique d'exposition aux pollens* (RAEP), 0 (nul) to
-  5 (très élevé).
+- Pollen: the pollen index Atmo France and the AASQA publish since 2 April 2025, six
+  levels from *très faible* to *extrêmement élevé* (codes 1 to 6), the scale the
+  environment domain computes (issue #4; ``environment/indices/pollen.py``). It replaced,
+  for the regional observatories, the RNSA *risque allergique d'exposition aux pollens*
+  (RAEP, 0 to 5) this module used before.
 - Heat: Météo-France *vigilance canicule*, green to red.
 - Drinking water: the restriction an ARS orders after a non-conform analysis.
 
@@ -24,11 +27,13 @@ threat. The mapping, level by level:
   *Bon* to *dégradé* raise no alert. The ATMO classes are those of the European Air
   Quality Index (EEA); the correspondence is loosest for NO2, whose information (200) and
   alert (400) thresholds fall inside *mauvais* and *extrêmement mauvais*.
-- RAEP *élevé* (4) and *très élevé* (5) → Moderate: a possible threat to the health of
-  allergic and asthmatic people (about 20 % of children and 30 % of adults are allergic to
-  pollen, ANSES, note d'appui scientifique 2020-AST-0168, 2022), never a significant threat
-  to life for the public; the higher class means more people affected, not a graver
-  outcome. Lower classes raise no alert.
+- Pollen *élevé* (4 of 6), *très élevé* and *extrêmement élevé* → Moderate. *Élevé* is
+  the level Atmo France calls a "pic pollen" (pollen peak) when it presents the index, so
+  it is where alerts start. A possible threat to the health of allergic and asthmatic
+  people (about 20 % of children and 30 % of adults are allergic to pollen, ANSES, note
+  d'appui scientifique 2020-AST-0168, 2022), never a significant threat to life for the
+  public; a higher level means more people affected, not a graver outcome. *Très faible*
+  to *modéré* raise no alert.
 - Vigilance *jaune* → Moderate, *orange* → Severe, *rouge* → Extreme: the colour ↔
   severity correspondence of the CAP profile of MeteoAlarm, the EUMETNET platform to
   which European weather services, Météo-France among them, send their warnings
@@ -75,14 +80,19 @@ class AtmoLevel(StrEnum):
 
 
 class PollenRisk(IntEnum):
-    """RNSA allergy risk from pollen exposure (RAEP), 0 to 5."""
+    """Pollen index level of Atmo France (since April 2025), codes 1 to 6.
 
-    NUL = 0
+    The codes are those of the Atmo Data API and of the environment domain's
+    ``PollenLevel``, whose 0 ("indisponible") is no level here: an unavailable index
+    raises no observation.
+    """
+
     TRES_FAIBLE = 1
     FAIBLE = 2
-    MOYEN = 3
+    MODERE = 3
     ELEVE = 4
     TRES_ELEVE = 5
+    EXTREMEMENT_ELEVE = 6
 
 
 class HeatVigilance(StrEnum):
@@ -124,6 +134,7 @@ SEVERITIES: dict[tuple[Hazard, HazardLevel], Severity] = {
     (Hazard.AIR_QUALITY, AtmoLevel.EXTREMEMENT_MAUVAIS): Severity.EXTREME,
     (Hazard.POLLEN, PollenRisk.ELEVE): Severity.MODERATE,
     (Hazard.POLLEN, PollenRisk.TRES_ELEVE): Severity.MODERATE,
+    (Hazard.POLLEN, PollenRisk.EXTREMEMENT_ELEVE): Severity.MODERATE,
     (Hazard.HEAT, HeatVigilance.JAUNE): Severity.MODERATE,
     (Hazard.HEAT, HeatVigilance.ORANGE): Severity.SEVERE,
     (Hazard.HEAT, HeatVigilance.ROUGE): Severity.EXTREME,
@@ -226,7 +237,7 @@ def cap_ratings(
     CapRatings(urgency=<Urgency.IMMEDIATE: 'Immediate'>, severity=<Severity.SEVERE: 'Severe'>, certainty=<Certainty.OBSERVED: 'Observed'>)
     >>> cap_ratings(Hazard.HEAT, HeatVigilance.ROUGE, is_observed=False, hours_to_onset=20).urgency
     <Urgency.FUTURE: 'Future'>
-    >>> cap_ratings(Hazard.POLLEN, PollenRisk.MOYEN, is_observed=True) is None
+    >>> cap_ratings(Hazard.POLLEN, PollenRisk.MODERE, is_observed=True) is None
     True
     """  # noqa: E501 - a doctest output line
     check_level(hazard, level)

@@ -37,7 +37,7 @@ StateKey = tuple[str, str]  # (rule id, territory ref)
 # Which hazard, and so which scale, each index speaks of.
 INDEX_HAZARDS: dict[str, Hazard] = {
     "atmo": Hazard.AIR_QUALITY,  # ATMO index classes (arrêté du 10 juillet 2020)
-    "pollen": Hazard.POLLEN,  # RNSA allergy risk (RAEP) 0-5
+    "pollen": Hazard.POLLEN,  # Atmo France pollen index, 6 levels (since 2025)
     "heat": Hazard.HEAT,  # Météo-France heat-wave vigilance colours
 }
 _RULE_ID = re.compile(r"[A-Za-z0-9_.:>=+-]{1,100}")
@@ -212,6 +212,7 @@ class EpisodeState:
     low_run: int = 0  # consecutive periods below the all-clear level
     episode: str | None = None  # the running episode's id, None when none runs
     level_rank: int | None = None  # the running episode's level
+    last_rank: int | None = None  # the worst rank seen so far in last_period
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,9 @@ class RuleEvent:
     level: HazardLevel  # the episode's level; for a Cancel, the level it last had
     observed_level: HazardLevel  # the level of the period that triggered the event
     time: datetime  # start of that period
-    episode: str  # the same on an episode's Alert, Updates and Cancel
+    # The same on an episode's Alert, Updates and Cancel; territories whose episodes start
+    # in the same period share it, so that their alert is one CAP message (runner.py).
+    episode: str
 
 
 def period_number(time: datetime, period: Period) -> int:
@@ -273,7 +276,7 @@ _Change = tuple[MsgType, str, int]
 
 
 def _step(
-    rule: Rule, key: StateKey, state: EpisodeState | None, number: int, rank: int, time: datetime
+    rule: Rule, state: EpisodeState | None, number: int, rank: int, time: datetime
 ) -> tuple[EpisodeState, _Change | None]:
     """Advance one (rule, territory) by one period; return its new state and any event."""
     previous = state if state is not None and number == state.last_period + 1 else None
@@ -282,11 +285,11 @@ def _step(
     low_run = (previous.low_run if previous else 0) + 1 if is_low else 0
     held = min(recent) if len(recent) == rule.for_periods else -1
     is_held = held >= rule.rank(rule.min_level)
-    new = EpisodeState(number, recent, low_run)
+    new = EpisodeState(number, recent, low_run, last_rank=rank)
     if state is None or state.episode is None or state.level_rank is None:
         if not is_held:
             return new, None
-        episode = f"{rule.id}|{key[1]}|{time.isoformat()}"
+        episode = f"{rule.id}|{time.isoformat()}"  # shared by the territories starting then
         return replace(new, episode=episode, level_rank=held), (MsgType.ALERT, episode, held)
     if low_run >= rule.clear_for_periods:
         return replace(new, recent=(), low_run=0), (MsgType.CANCEL, state.episode, state.level_rank)
@@ -294,6 +297,27 @@ def _step(
     if is_held and held != state.level_rank:
         return replace(running, level_rank=held), (MsgType.UPDATE, state.episode, held)
     return running, None
+
+
+def _revise(
+    rule: Rule, state: EpisodeState, rank: int, time: datetime
+) -> tuple[EpisodeState, _Change | None]:
+    """Step the last period seen again with the worse ``rank`` it has since reached.
+
+    An hour is evaluated as soon as its first readings are in (an alert cannot wait for the
+    hour to end), and later readings of that hour may raise its level: the period's level is
+    the worst seen. The state before the period is rebuilt from the state after it (its
+    ranks without the last, its low run without the period's); the episode it had running
+    stays, so a worse level of the period that opened an episode is an Update of it.
+    """
+    before = EpisodeState(
+        state.last_period - 1,
+        state.recent[:-1],
+        max(state.low_run - 1, 0),
+        state.episode,
+        state.level_rank,
+    )
+    return _step(rule, before, state.last_period, rank, time)
 
 
 def evaluate_rules(
@@ -309,8 +333,10 @@ def evaluate_rules(
         The rules; each sees the observations of its index (and territories, if it names any).
     observations
         Levels per territory and period, in any order. Several in one period count as the
-        worst of them; periods at or before the last one already evaluated are ignored, so
-        feeding the same observations twice raises nothing twice.
+        worst of them; periods before the last one already evaluated are ignored, and the
+        last one is evaluated again only if it is now worse than seen (readings of an hour
+        arriving over several runs), so feeding the same observations twice raises
+        nothing twice.
     state
         What the previous call returned (empty the first time).
 
@@ -337,10 +363,15 @@ def evaluate_rules(
         scale = scale_of(rule.hazard)
         current = new_state.get(key)
         for number in sorted(periods):
-            if current is not None and number <= current.last_period:
-                continue
             rank, time = periods[number]
-            current, change = _step(rule, key, current, number, rank, time)
+            if current is not None and number < current.last_period:
+                continue
+            if current is not None and number == current.last_period:
+                if current.last_rank is not None and rank <= current.last_rank:
+                    continue
+                current, change = _revise(rule, current, rank, time)
+            else:
+                current, change = _step(rule, current, number, rank, time)
             if change is None:
                 continue
             msg_type, episode, level_rank = change

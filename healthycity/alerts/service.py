@@ -284,6 +284,17 @@ def cancel_alert(
     )
 
 
+MAX_PLACE_NAMES = 3  # named in a headline; the CAP areas list every territory
+
+
+def _place_of(areas: list[ResolvedArea]) -> str:
+    """What a headline calls the areas: up to three names, then how many more."""
+    names = [a.area.description for a in areas]
+    if len(names) <= MAX_PLACE_NAMES:
+        return ", ".join(names)
+    return f"{', '.join(names[:MAX_PLACE_NAMES])} (+{len(names) - MAX_PLACE_NAMES})"
+
+
 def publish_rule_event(
     conn: Connection,
     event: RuleEvent,
@@ -291,21 +302,30 @@ def publish_rule_event(
     publisher: Publisher,
     now: datetime,
     status: Status = Status.ACTUAL,
+    territories: tuple[str, ...] | None = None,
 ) -> store.StoredAlert | None:
     """Publish the message of a rule event; None when an operator already cancelled its chain.
 
     An episode's Alert starts a chain; its Updates and Cancel continue it, whatever
-    operators published in between (their Updates are part of the chain).
+    operators published in between (their Updates are part of the chain). The message
+    covers ``territories`` (default: the event's territory); a Cancel without them covers
+    the areas of the chain's latest message.
     """
-    areas = resolve_areas(conn, [event.territory])
-    draft = rule_event_draft(event, place=areas[0].area.description, status=status)
     chain = None
+    messages: list[store.StoredAlert] = []
     if event.msg_type is not MsgType.ALERT:
         first = store.latest_of_episode(conn, event.episode)
         messages = [] if first is None else store.get_chain(conn, first.chain_id)
         if not messages or messages[-1].msg_type is MsgType.CANCEL:
             logger.info("rule event skipped episode_closed=1 msg_type=%s", event.msg_type)
             return None
+    if territories is None and event.msg_type is MsgType.CANCEL:
+        last = store.get_draft(conn, messages[-1].id)
+        territories = draft_from_json(last).areas if last else None
+    areas = resolve_areas(conn, list(territories or (event.territory,)))
+    draft = rule_event_draft(event, place=_place_of(areas), status=status)
+    draft = replace(draft, areas=tuple(a.territory.ref for a in areas))
+    if messages:
         chain = _Chain(messages, draft)
         draft = replace(draft, status=chain.first.status)
     return _store_and_publish(

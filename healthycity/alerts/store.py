@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    case,
     exists,
     func,
     insert,
@@ -281,6 +282,14 @@ def latest_of_episode(conn: Connection, episode: str) -> StoredAlert | None:
     return None if row is None else _stored(row)
 
 
+def _covers_any(communes: Collection[str]) -> ColumnElement[bool]:
+    return exists().where(
+        alert_areas.c.alert_id == a.c.id,
+        alert_areas.c.level == "commune",
+        alert_areas.c.code.in_(sorted(communes)),
+    )
+
+
 def list_alerts(
     conn: Connection,
     *,
@@ -307,13 +316,7 @@ def list_alerts(
     """
     conditions: list[ColumnElement[bool]] = []
     if communes is not None:
-        conditions.append(
-            exists().where(
-                alert_areas.c.alert_id == a.c.id,
-                alert_areas.c.level == "commune",
-                alert_areas.c.code.in_(sorted(communes)),
-            )
-        )
+        conditions.append(_covers_any(communes))
     for column, value in ((a.c.hazard, hazard), (a.c.status, status), (a.c.msg_type, msg_type)):
         if value is not None:
             conditions.append(column == value.value)
@@ -337,6 +340,28 @@ def list_alerts(
         .offset(offset)
     )
     return int(total), [_stored(r) for r in rows]
+
+
+def last_change(
+    conn: Connection, *, communes: Collection[str] | None, status: Status, now: datetime
+) -> datetime | None:
+    """When the set of messages in force (``list_alerts(active_at=)``) last changed.
+
+    A message enters that set when sent and leaves it when superseded (Update, Cancel) or
+    when it expires, so the last change up to ``now`` is the latest of those instants among
+    the messages kept by ``communes`` and ``status``; None if no message ever matched.
+    """
+    moment = to_utc(now)
+    where = and_(a.c.status == status.value, true() if communes is None else _covers_any(communes))
+    row = conn.execute(
+        select(
+            func.max(case((a.c.sent <= moment, a.c.sent))),
+            func.max(case((a.c.superseded_at <= moment, a.c.superseded_at))),
+            func.max(case((a.c.expires <= moment, a.c.expires))),
+        ).where(where)
+    ).one()
+    changes = [to_utc(instant) for instant in row if instant is not None]
+    return max(changes, default=None)
 
 
 def covered_communes(conn: Connection, alert_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -1,4 +1,4 @@
-"""Tables of the alerts domain: stored CAP messages, the communes they cover, rule states.
+"""Tables of the alerts domain: CAP messages, the communes they cover, rule states, cursors.
 
 Each row of ``alerts`` is one CAP message (an Alert, or an Update or Cancel of one); its
 XML, exactly as published, is in ``cap_xml`` and the other columns index it. Messages of
@@ -85,5 +85,16 @@ rule_states = Table(
     Column("rule_id", String(100), primary_key=True),
     Column("territory", String(40), primary_key=True),
     Column("state", Text, nullable=False),  # JSON of rules.EpisodeState
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# How far an automatic evaluation has read its input (e.g. the ``received_at`` of the newest
+# environmental reading the alert watcher has evaluated), so that a restarted watcher goes on
+# from there. Written in the transaction that publishes what the input raised.
+feed_cursors = Table(
+    "alert_feed_cursors",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -3,9 +3,9 @@
 from fastapi import FastAPI
 
 from healthycity import __version__
-from healthycity.alerts.api import feed_router as alerts_feed_router
 from healthycity.alerts.api import router as alerts_router
 from healthycity.alerts.delivery.api import router as delivery_router
+from healthycity.alerts.feed_api import feed_router as alerts_feed_router
 from healthycity.api.problems import install_problem_handlers
 from healthycity.api.tokens import router as tokens_router
 from healthycity.care_access.api import router as care_access_router
@@ -16,6 +16,7 @@ from healthycity.dashboard.views import mount_dashboard
 from healthycity.environment.api import router as environment_router
 from healthycity.environment.indices_api import router as environment_indices_router
 from healthycity.environment.ngsi_ld_api import router as ngsi_ld_router
+from healthycity.environment.pollen_api import router as pollen_index_router
 from healthycity.logs import configure_logging
 from healthycity.storage.engine import make_engine
 from healthycity.territory.api import router as territory_router
@@ -49,5 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(environment_router, prefix=API_PREFIX)
     app.include_router(ngsi_ld_router)  # /ngsi-ld/v1, the path FIWARE agents expect
     app.include_router(environment_indices_router, prefix=API_PREFIX)
+    app.include_router(pollen_index_router, prefix=API_PREFIX)
     mount_dashboard(app)
     return app

@@ -19,6 +19,7 @@ import typer
 from sqlalchemy import Engine
 
 from healthycity.auth.tokens import create_token
+from healthycity.cli import environment_pollen
 from healthycity.cli._context import get_settings, open_database
 from healthycity.cli.output import format_count, print_line, print_warnings
 from healthycity.config import Settings
@@ -36,9 +37,10 @@ from healthycity.logs import configure_logging
 from healthycity.territory import store as territory_store
 
 app = typer.Typer(
-    help="Santé environnementale : ingestion MQTT des capteurs, simulateur de capteurs.",
+    help="Santé environnementale : ingestion MQTT des capteurs, simulateur, indice pollen.",
     no_args_is_help=True,
 )
+app.add_typer(environment_pollen.app)  # import-pollen-index: one `environment` group
 
 TopicPrefix = Annotated[
     str,

@@ -3,7 +3,8 @@
 Large type readable at a distance, one alert per block, colour by severity. The page
 polls ``/display/{commune}.json`` every 30 s; when the network drops it keeps the last
 state on screen and says since when the connection is lost ("connexion perdue depuis
-HH:MM"), so a kiosk never goes blank.
+HH:MM"), so a kiosk never goes blank. Its head links the commune's Atom feed of alerts
+(``rel="alternate"``) for relays that discover feeds from a page.
 """
 
 import html
@@ -14,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from healthycity.alerts.delivery.display import alerts_in_force
+from healthycity.alerts.feed import territory_feed_path
 from healthycity.api.deps import DbConn
 from healthycity.errors import NotFoundError
 from healthycity.territory import store
@@ -43,6 +45,7 @@ def display_page(commune: str, conn: DbConn) -> HTMLResponse:
         return HTMLResponse("<!doctype html><title>Commune inconnue</title>", status_code=404)
     name = html.escape(territory.name)
     code = html.escape(territory.code)
+    feed = html.escape(territory_feed_path("commune", territory.code))
     return HTMLResponse(f"""<!doctype html>
 <html lang="fr">
 <head>
@@ -51,6 +54,8 @@ def display_page(commune: str, conn: DbConn) -> HTMLResponse:
 <title>Alertes sanitaires — {name}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/display.css">
+<link rel="alternate" type="application/atom+xml" href="{feed}"
+      title="Alertes sanitaires en cours – {name} (flux Atom)">
 </head>
 <body data-state-url="/display/{code}.json" data-poll-s="{POLL_S}">
 <header><h1>Alertes sanitaires — {name}</h1><p id="clock"></p></header>

@@ -1,4 +1,4 @@
-"""The environment pages: air quality (ATMO map, commune and sensor charts) and the quarantine.
+"""The environment pages: air quality (ATMO map, pollen, charts) and the quarantine.
 
 The air-quality page is public: its script reads the open indices API for the map and the
 series APIs for the charts (hand-drawn SVG, no charting library, no CDN). The quarantine page
@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
 
 from healthycity.api.deps import AppSettings, DbConn
 from healthycity.dashboard.i18n import MESSAGES, Language, Translator
@@ -21,7 +22,14 @@ from healthycity.dashboard.views import PageLanguage, _focus, _render
 from healthycity.environment import sensors
 from healthycity.environment.commune_indices import DEFAULT_MAX_DISTANCE_M
 from healthycity.environment.indices.atmo import ATMO_POLLUTANTS, ATMO_STYLES, AtmoLevel
-from healthycity.environment.indices_service import latest_complete_day, local_day_window
+from healthycity.environment.indices.pollen import POLLEN_STYLES, PollenLevel
+from healthycity.environment.indices_service import (
+    TERRITORY_TZ,
+    latest_complete_day,
+    local_day_window,
+)
+from healthycity.environment.published_pollen import ATMO_POLLEN_SOURCE, TAXON_FIELDS
+from healthycity.environment.published_pollen_store import get_published_pollen
 from healthycity.environment.quality import QcFlag
 from healthycity.environment.quantities import QUANTITY_SPECS, Quantity
 from healthycity.territory import store as territory_store
@@ -65,6 +73,37 @@ def _legend(language: Language) -> list[tuple[str, str]]:
          ATMO_STYLES[lv].label_en)
         for lv in order
     ]  # fmt: skip
+
+
+def _pollen_cell(level: PollenLevel, language: Language) -> dict[str, str]:
+    style = POLLEN_STYLES[level]
+    return {"colour": style.colour, "label": style.label_fr if language == "fr" else
+            style.label_en, "name": level.name}  # fmt: skip
+
+
+def _pollen_table(
+    conn: Connection, communes: list[Territory], day: date, language: Language
+) -> dict[str, Any]:
+    """The published pollen index of the day, one row per commune that has one."""
+    found = get_published_pollen(conn, [c.code for c in communes], day)
+    names = {c.code: c.name for c in communes}
+    rows = [
+        {"code": code, "name": names[code],
+         "cells": [_pollen_cell(p.record.level, language),
+                   *(_pollen_cell(p.record.taxa[t], language) for t in TAXON_FIELDS.values())]}
+        for code, p in sorted(found.items(), key=lambda item: names[item[0]])
+    ]  # fmt: skip
+    updated = max((p.record.updated_at for p in found.values()), default=None)
+    shown = "%d/%m/%Y %H:%M" if language == "fr" else "%Y-%m-%d %H:%M"
+    return {
+        "columns": [_label(t, language) for t in TAXON_FIELDS.values()],
+        "rows": rows,
+        "source": ATMO_POLLEN_SOURCE,
+        "publishers": ", ".join(
+            sorted({p.record.publisher or "Atmo France" for p in found.values()})
+        ),
+        "updated": None if updated is None else updated.astimezone(TERRITORY_TZ).strftime(shown),
+    }
 
 
 def _sensor_choices(found: list[sensors.Sensor], language: Language) -> list[dict[str, Any]]:
@@ -126,6 +165,7 @@ def air_quality_page(
             "sensor_choices": _sensor_choices(found, language),
             "quantities": [(q.value, _label(q, language)) for q in CHART_QUANTITIES],
             "max_distance_km": round(DEFAULT_MAX_DISTANCE_M / 1000),
+            "pollen": _pollen_table(conn, communes, day, language),
         },
     )
 

@@ -239,6 +239,25 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "air_col_field": {"fr": "Champ", "en": "Field"},
     "air_col_value": {"fr": "Valeur", "en": "Value"},
     "air_col_expected": {"fr": "Attendu", "en": "Expected"},
+    # Pollen index published by Atmo France, on the air-quality page.
+    "pollen_title": {"fr": "Indice pollen du {date}", "en": "Pollen index of {date}"},
+    "pollen_intro": {
+        "fr": "Niveaux publiés par Atmo France et les AASQA pour chaque commune, relayés tels "
+        "quels (ni recalculés ni interpolés).",
+        "en": "Levels published by Atmo France and the AASQA for each commune, relayed as they "
+        "are (neither recomputed nor interpolated).",
+    },
+    "pollen_none": {
+        "fr": "Aucun indice pollen publié n'a été importé pour ce jour dans ces communes "
+        "(healthycity environment import-pollen-index).",
+        "en": "No published pollen index was imported for this day in these communes "
+        "(healthycity environment import-pollen-index).",
+    },
+    "pollen_overall": {"fr": "Indice", "en": "Index"},
+    "pollen_source": {
+        "fr": "Source : {source}. Publié par {publishers}, mis à jour le {updated}.",
+        "en": "Source: {source}. Published by {publishers}, updated {updated}.",
+    },
     # Health alerts: the operators' pages (dashboard/alerts_views.py).
     "alerts_title": {"fr": "Alertes sanitaires", "en": "Health alerts"},
     "alerts_intro": {
@@ -257,6 +276,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Latest messages ({count} in all)",
     },
     "alerts_feed": {"fr": "Flux Atom des alertes en cours", "en": "Atom feed of current alerts"},
+    "alerts_feed_of": {
+        "fr": "Alertes sanitaires en cours – {name} (flux Atom)",
+        "en": "Current health alerts – {name} (Atom feed)",
+    },
     "alerts_map_label": {
         "fr": "Carte des communes sous une alerte en cours",
         "en": "Map of the communes under an alert in force",

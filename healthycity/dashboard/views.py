@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 
+from healthycity.alerts.feed import FEED_LEVELS, territory_feed_path
 from healthycity.api.deps import AppSettings, DbConn
 from healthycity.dashboard.choropleth import DENSITY_PALETTE, NO_DATA_COLOUR
 from healthycity.dashboard.display_views import router as display_router
@@ -58,7 +59,12 @@ def language_url(request: Request, language: Language) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
-templates.env.globals.update(page_path=page_path, language_url=language_url)
+templates.env.globals.update(
+    page_path=page_path,
+    language_url=language_url,
+    feed_levels=FEED_LEVELS,
+    territory_feed_path=territory_feed_path,
+)
 router = APIRouter(include_in_schema=False)
 
 

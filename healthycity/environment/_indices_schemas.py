@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from healthycity.environment.commune_series import SeriesResolution
 from healthycity.environment.official_indices import IndexName
 
-InputMethod = Literal["measured", "interpolated", "unavailable"]
+InputMethod = Literal["measured", "interpolated", "published", "unavailable"]
 
 
 class _Schema(BaseModel):
@@ -31,7 +31,8 @@ class InputPublic(_Schema):
     quantity: str
     aggregation: str = Field(
         description="daily_mean, daily_max_of_hourly, hourly_mean, "
-        "min_of_hourly_18utc_to_18utc (Tn) or max_of_hourly_06utc_to_06utc (Tx)."
+        "min_of_hourly_18utc_to_18utc (Tn), max_of_hourly_06utc_to_06utc (Tx), or "
+        "published_level (a level relayed as published: no value)."
     )
     day: date | None
     value: float | None = Field(description="In ``unit``; null when unavailable.")
@@ -56,6 +57,20 @@ class ThresholdPublic(_Schema):
     source_date: str | None
 
 
+class PublishedPublic(_Schema):
+    """Where a published level comes from: relayed as its producer published it."""
+
+    source: str = Field(description="Attribution and licence to show with the level.")
+    publisher: str | None = Field(description="The publishing AASQA (``source`` of the feed).")
+    aasqa: str | None
+    level_label: str | None = Field(description="The overall level's label as published.")
+    responsible: str | None = Field(description="Responsible taxa as published (pollen_resp).")
+    alert: bool | None
+    updated_at: datetime = Field(description="The publisher's update time (date_maj).")
+    imported_at: datetime
+    imported_from: str
+
+
 class _PlacePublic(_Schema):
     index: LevelPublic
     responsible: list[str] = Field(description="Inputs whose sub-index equals the index.")
@@ -64,6 +79,9 @@ class _PlacePublic(_Schema):
     ibmx_c: float | None = Field(default=None, description="Heat only: 3-day mean of Tx.")
     thresholds: ThresholdPublic | None = None
     unavailable_reason: str | None = None
+    published: PublishedPublic | None = Field(
+        default=None, description="Pollen only: the level published by Atmo France, relayed."
+    )
 
 
 class CommuneIndexPublic(_PlacePublic):
@@ -72,9 +90,10 @@ class CommuneIndexPublic(_PlacePublic):
     code: str
     name: str
     departement: str | None
-    method: Literal["measured", "interpolated", "mixed", "unavailable"] = Field(
+    method: Literal["measured", "interpolated", "mixed", "published", "unavailable"] = Field(
         description="measured: every available input comes from a station in the commune; "
-        "interpolated: from nearby stations; mixed: some of each."
+        "interpolated: from nearby stations; mixed: some of each; published: the levels "
+        "published by their producer (Atmo France pollen index), relayed as they are."
     )
     nearest_station_m: float | None = Field(
         description="The largest, over the inputs, of the distance to the nearest station "

@@ -61,7 +61,8 @@ from healthycity.environment.quality import QcFlag
 from healthycity.errors import ValidationError
 
 FloatArray = npt.NDArray[np.float64]
-Method = Literal["measured", "interpolated", "unavailable"]
+# published: a level relayed from its producer (the Atmo France pollen index), no value.
+Method = Literal["measured", "interpolated", "published", "unavailable"]
 
 INDEX_EXCLUDED_FLAGS = int(
     QcFlag.OUT_OF_RANGE | QcFlag.DUPLICATE_CONFLICT | QcFlag.SPIKE | QcFlag.FLAT_LINE

@@ -26,6 +26,7 @@ from healthycity.environment._indices_schemas import (
     IndexAnswerPublic,
     InputPublic,
     LevelPublic,
+    PublishedPublic,
     SeriesPointPublic,
     SeriesPublic,
     StationIndexPublic,
@@ -108,6 +109,7 @@ def _common(place: PlaceIndex) -> dict[str, object]:
         if heat is None or heat.thresholds is None
         else ThresholdPublic(**vars(heat.thresholds)),
         "unavailable_reason": None if heat is None else heat.unavailable_reason,
+        "published": None if place.published is None else PublishedPublic(**vars(place.published)),
     }
 
 
@@ -159,7 +161,14 @@ def get_pollen(
     departement: DepartementQ = None,
     epci: EpciQ = None,
 ) -> IndexAnswerPublic:
-    """Pollen risk per taxon (Atmo France six-level scale) for a civil day."""
+    """Pollen risk per taxon (Atmo France six-level scale) for a civil day.
+
+    Communes with a level published by Atmo France for the day (imported with ``POST
+    /environment/pollen-index`` or ``healthycity environment import-pollen-index``) show it
+    as published (``method: published``, ``published`` says from whom, licence ODbL); the
+    others show levels computed from measured concentrations, "indisponible" without a
+    sourced thresholds table.
+    """
     with engine.connect() as conn:
         area = _area(conn, commune, departement, epci)
         return _public(service.pollen_answer(conn, area, day, _pollen_table()))

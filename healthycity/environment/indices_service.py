@@ -13,7 +13,7 @@ published per local day. Heat waves follow Météo-France's climatological days 
 
 import math
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,13 +28,14 @@ from healthycity.environment.commune_indices import (
     StationPoint,
     hourly_stats,
 )
-from healthycity.environment.indices.atmo import ATMO_POLLUTANTS
+from healthycity.environment.indices.atmo import ATMO_HOURLY_POLLUTANTS, ATMO_POLLUTANTS
 from healthycity.environment.indices.eaqi import EAQI_POLLUTANTS
 from healthycity.environment.indices.heat import HeatThreshold
 from healthycity.environment.indices.pollen import PollenThresholds
 from healthycity.environment.interpolation import project_to_lambert93
 from healthycity.environment.official_indices import (
     COMBINE_ATMO,
+    COMBINE_ATMO_HOUR,
     COMBINE_EAQI,
     HEAT_WINDOW_HOURS,
     Combine,
@@ -50,6 +51,8 @@ from healthycity.environment.official_indices import (
     pollen_variables,
     station_indices,
 )
+from healthycity.environment.published_pollen import ATMO_POLLEN_SOURCE, published_place
+from healthycity.environment.published_pollen_store import get_published_pollen
 from healthycity.environment.quantities import POLLEN_QUANTITIES, Quantity
 from healthycity.errors import ValidationError
 from healthycity.territory import store as territory_store
@@ -304,6 +307,23 @@ def atmo_answer(
                    max_distance_m=max_distance_m)  # fmt: skip
 
 
+def atmo_hour_answer(
+    conn: Connection,
+    area: Area,
+    hour_start: datetime,
+    *,
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+) -> IndexAnswer:
+    """The ATMO classes of one UTC hour (NO2, O3, SO2; ``atmo.compute_atmo_hour``)."""
+    end = hour_start + timedelta(hours=1)
+    stations = nearby_stations(conn, area, ATMO_HOURLY_POLLUTANTS, max_distance_m=max_distance_m)
+    ids = [s.id for s in stations.sensors]
+    hourly = read_hourly(conn, ids, ATMO_HOURLY_POLLUTANTS, start=hour_start, end=end)
+    variables = hourly_variables(hourly, ids, ATMO_HOURLY_POLLUTANTS)
+    return _answer("atmo", (None, hour_start, end), area, stations, variables, COMBINE_ATMO_HOUR,
+                   max_distance_m=max_distance_m)  # fmt: skip
+
+
 def eaqi_answer(
     conn: Connection,
     area: Area,
@@ -329,7 +349,14 @@ def pollen_answer(
     *,
     max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
 ) -> IndexAnswer:
-    """The pollen risk of a civil day per taxon, with the thresholds' source."""
+    """The pollen risk of a civil day per taxon.
+
+    A commune with a level published by Atmo France for the day (``published_pollen.py``)
+    gets it as published (method ``published``, never interpolated to its neighbours); the
+    others get levels computed from measured concentrations with ``thresholds`` (whose
+    source is in the notes), "indisponible" without thresholds. Stations always get the
+    computed levels.
+    """
     start, end = local_day_window(day)
     stations = nearby_stations(conn, area, POLLEN_QUANTITIES, max_distance_m=max_distance_m)
     ids = [s.id for s in stations.sensors]
@@ -337,9 +364,21 @@ def pollen_answer(
     means = {key: mean_of_clean(stats) for key, stats in hourly.items()}
     hours = {key: int((stats.count > 0).sum()) for key, stats in hourly.items()}
     variables = pollen_variables(means, hours, ids, day)
-    return _answer("pollen", (day, start, end), area, stations, variables,
-                   pollen_combiner(thresholds), max_distance_m=max_distance_m,
-                   notes=(f"Pollen thresholds: {thresholds.source}",))  # fmt: skip
+    computed = _answer("pollen", (day, start, end), area, stations, variables,
+                       pollen_combiner(thresholds), max_distance_m=max_distance_m,
+                       notes=(f"Pollen thresholds: {thresholds.source}",))  # fmt: skip
+    found = get_published_pollen(conn, [c.code for c in area.communes], day)
+    if not found:
+        return computed
+    communes = [
+        published_place(found[p.code].record, imported_at=found[p.code].imported_at,
+                        imported_from=found[p.code].imported_from)
+        if p.code in found else p
+        for p in computed.communes
+    ]  # fmt: skip
+    note = (f"Published levels ({len(found)} of {len(communes)} communes): "
+            f"{ATMO_POLLEN_SOURCE}, relayed as published.")  # fmt: skip
+    return replace(computed, communes=communes, notes=(*computed.notes, note))
 
 
 def heat_answer(

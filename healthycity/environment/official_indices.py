@@ -11,7 +11,7 @@ station and station ids, so every level can be traced back to the numbers it cam
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import Literal
 
@@ -29,10 +29,12 @@ from healthycity.environment.commune_indices import (
 )
 from healthycity.environment.indices.atmo import (
     ATMO_AGGREGATION,
+    ATMO_HOURLY_POLLUTANTS,
     ATMO_POLLUTANTS,
     ATMO_STYLES,
     MIN_HOURS_PER_DAY,
     aggregate_day,
+    compute_atmo_hour,
     compute_atmo_index,
 )
 from healthycity.environment.indices.eaqi import EAQI_POLLUTANTS, EAQI_STYLES, compute_eaqi
@@ -107,16 +109,36 @@ class HeatDetails:
 
 
 @dataclass(frozen=True)
+class PublishedDetails:
+    """Where a published level comes from (``published_pollen.py``): relayed, not computed."""
+
+    source: str  # the attribution and licence to show with the level
+    publisher: str | None  # the publishing AASQA (``source`` of the feed)
+    aasqa: str | None
+    level_label: str | None  # the overall level's label as published
+    responsible: str | None  # the responsible taxa as published (``pollen_resp``)
+    alert: bool | None
+    updated_at: datetime  # the publisher's update time
+    imported_at: datetime
+    imported_from: str
+
+
+@dataclass(frozen=True)
 class PlaceIndex:
-    """The index of one commune (``code`` = INSEE code) or station (``code`` = sensor id)."""
+    """The index of one commune (``code`` = INSEE code) or station (``code`` = sensor id).
+
+    ``published``: the level was published by its producer (Atmo France pollen index) and is
+    relayed as it is, see :class:`PublishedDetails`.
+    """
 
     code: str
     level: LevelView
-    method: Literal["measured", "interpolated", "mixed", "unavailable"]
+    method: Literal["measured", "interpolated", "mixed", "published", "unavailable"]
     nearest_station_m: float | None
     responsible: tuple[Quantity, ...]
     inputs: tuple[InputView, ...]
     heat: HeatDetails | None = None
+    published: PublishedDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +254,18 @@ def _atmo(_code: str, values: Sequence[float]) -> _Combined:
     )  # fmt: skip
 
 
+def _atmo_hour(_code: str, values: Sequence[float]) -> _Combined:
+    index = compute_atmo_hour(dict(zip(ATMO_HOURLY_POLLUTANTS, values, strict=True)))
+    styles = {level: ATMO_STYLES[level] for level in (index.level, *index.sub_indices.values())}
+    return _Combined(
+        _view(index.level, styles[index.level].label_fr, styles[index.level].label_en,
+              styles[index.level].colour),
+        index.responsible,
+        tuple(_view(s, styles[s].label_fr, styles[s].label_en, styles[s].colour)
+              for s in index.sub_indices.values()),
+    )  # fmt: skip
+
+
 def _eaqi(_code: str, values: Sequence[float]) -> _Combined:
     index = compute_eaqi(dict(zip(EAQI_POLLUTANTS, values, strict=True)))
     return _Combined(
@@ -287,6 +321,7 @@ def heat_combiner(thresholds: Callable[[str], HeatThreshold | str]) -> Combine:
 
 COMBINE_ATMO: Combine = _atmo
 COMBINE_EAQI: Combine = _eaqi
+COMBINE_ATMO_HOUR: Combine = _atmo_hour  # ATMO classes of one hour (see compute_atmo_hour)
 
 
 def _view(level: IntEnum, label_fr: str, label_en: str, colour: str) -> LevelView:

@@ -148,6 +148,43 @@ def get_latest(conn: Connection, sensor_id: str) -> list[Observation]:
 
 
 @dataclass(frozen=True)
+class Received:
+    """A stored reading's series and times: what a consumer of new data needs to recompute."""
+
+    sensor_id: str
+    quantity: Quantity
+    observed_at: datetime
+    received_at: datetime
+
+
+def get_received_since(
+    conn: Connection, since: datetime, *, observed_from: datetime
+) -> list[Received]:
+    """Readings received after ``since`` and observed from ``observed_from`` on.
+
+    ``env_latest`` (one row per series) tells which series received something; their
+    readings are then read by primary-key range from ``observed_from``. A reading received
+    late for a time before the series' latest one does not move ``env_latest`` and is not
+    found: consumers that re-evaluate only what is new lose nothing by it.
+    """
+    changed = conn.execute(
+        select(lt.c.sensor_id, lt.c.quantity).where(lt.c.received_at > _utc(since))
+    ).all()
+    out: list[Received] = []
+    for sensor_id, quantity in changed:
+        rows = conn.execute(
+            select(o.c.observed_at, o.c.received_at).where(
+                o.c.sensor_id == sensor_id,
+                o.c.quantity == quantity,
+                o.c.observed_at >= _utc(observed_from),
+                o.c.received_at > _utc(since),
+            )
+        )
+        out.extend(Received(sensor_id, Quantity(quantity), _utc(t), _utc(r)) for t, r in rows)
+    return out
+
+
+@dataclass(frozen=True)
 class QuarantineEntry:
     """A reading that was not stored, with why."""
 

@@ -26,7 +26,9 @@ Design notes (measured in ``bench/ingest.py``):
 """
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -134,3 +136,29 @@ quarantine = Table(
     Column("payload", Text),  # bounded excerpt of the raw item
     Index(None, "received_at"),
 )
+
+
+# The Atmo France pollen index as published (published_pollen.py): one row per commune and
+# day, replaced by a later import of the same commune and day. Columns keep the Atmo Data
+# field names, so a row can be traced back to the file it came from.
+published_pollen = Table(
+    "env_published_pollen",
+    metadata,
+    Column("day", Date, primary_key=True),  # date_ech
+    Column("commune_code", String(16), primary_key=True),  # code_zone (INSEE)
+    Column("code_qual", SmallInteger, nullable=False),
+    *(Column(name, SmallInteger, nullable=False)
+      for name in ("code_ambr", "code_arm", "code_aul", "code_boul", "code_gram", "code_oliv")),
+    *(Column(name, Float)
+      for name in ("conc_ambr", "conc_arm", "conc_aul", "conc_boul", "conc_gram", "conc_oliv")),
+    Column("lib_qual", String(40)),
+    Column("pollen_resp", String(200)),
+    Column("alerte", Boolean),
+    Column("lib_zone", String(200), nullable=False),
+    Column("date_maj", DateTime(timezone=True), nullable=False),
+    Column("date_dif", Date),
+    Column("source", String(200)),  # the publishing AASQA
+    Column("aasqa", String(16)),
+    Column("imported_from", String(300), nullable=False),  # file name, or "api"
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)  # fmt: skip

@@ -13,7 +13,7 @@ from healthycity.alerts.cap_import import parse_cap
 from healthycity.alerts.feed import ATOM_NAMESPACE
 from healthycity.alerts.models import Alert, MsgType, Reference, Status
 from tests.api.conftest import MintToken
-from tests.unit.alerts.conftest import air_info
+from tests.unit.alerts.conftest import air_info, check_atom_feed
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -296,6 +296,104 @@ def test_atom_feed_lists_current_alerts_only(
         e.findtext("atom:title", namespaces=ATOM)
         for e in drills.findall("atom:entry", namespaces=ATOM)
     ] == [drill["headline"]["fr"]]
+
+
+def _feed_titles(client: TestClient, **params: str) -> list[str]:
+    response = client.get("/alerts.atom", params=params)
+    assert response.status_code == 200, response.text
+    feed = check_atom_feed(response.content)
+    return [e.findtext("atom:title", namespaces=ATOM) for e in feed.findall("atom:entry", ATOM)]
+
+
+def test_territory_atom_feed_lists_the_alerts_sharing_a_commune_with_it(
+    writable_client: TestClient, operator: dict[str, str]
+) -> None:
+    for headline, area in (
+        ("Nevers", "commune/58194"),
+        ("Nièvre", "departement/58"),
+        ("Bourges", "commune/18033"),
+    ):
+        _issue(writable_client, operator, status="Actual", headline=headline, areas=[area])
+
+    assert _feed_titles(writable_client, commune="58194") == ["Nièvre", "Nevers"]
+    assert _feed_titles(writable_client, epci="245804406") == ["Nièvre", "Nevers"]
+    assert _feed_titles(writable_client, departement="58") == ["Nièvre", "Nevers"]
+    assert _feed_titles(writable_client, commune="18033") == ["Bourges"]
+    assert _feed_titles(writable_client, departement="18") == ["Bourges"]
+    assert _feed_titles(writable_client) == ["Bourges", "Nièvre", "Nevers"]
+    assert _feed_titles(writable_client, commune="58194", status="Exercise") == []
+
+
+def test_territory_atom_feed_names_itself_with_its_query(writable_client: TestClient) -> None:
+    response = writable_client.get("/alerts.atom?status=Exercise&commune=58194&utm=x")
+    feed = check_atom_feed(response.content)
+    url = "http://testserver/alerts.atom?commune=58194&status=Exercise"  # canonical order
+    assert feed.findtext("atom:id", namespaces=ATOM) == url
+    (self_link,) = feed.findall("atom:link", ATOM)
+    assert (self_link.get("rel"), self_link.get("href")) == ("self", url)
+    assert "Nevers (58194)" in feed.findtext("atom:title", namespaces=ATOM)
+    every = check_atom_feed(writable_client.get("/alerts.atom").content)
+    assert every.findtext("atom:id", namespaces=ATOM) == "http://testserver/alerts.atom"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "reason"),
+    [
+        ({"commune": "99999"}, 404, "No commune with code '99999'"),
+        ({"departement": "75"}, 404, "No departement with code '75'"),
+        ({"epci": "200054781"}, 404, "No epci with code '200054781'"),
+        (
+            {"commune": "5819"},
+            422,
+            "commune='5819' is malformed; expected an INSEE commune code of 5 characters",
+        ),
+        ({"epci": "CA Nevers"}, 422, "epci='CA Nevers' is malformed; expected the 9-digit"),
+        (
+            {"departement": "580"},
+            422,
+            "departement='580' is malformed; expected a département code",
+        ),
+        (
+            {"commune": "58194", "departement": "58"},
+            422,
+            "commune='58194', departement='58': expected at most one of commune, epci, departement",
+        ),
+    ],
+)
+def test_territory_atom_feed_refuses_unknown_and_malformed_territories(
+    writable_client: TestClient, params: dict[str, str], status: int, reason: str
+) -> None:
+    problem = _problem(writable_client.get("/alerts.atom", params=params), status)
+    assert reason in problem["detail"]
+    assert problem["instance"] == "/alerts.atom"
+
+
+def test_atom_feed_answers_304_until_its_alerts_change(
+    writable_client: TestClient, operator: dict[str, str]
+) -> None:
+    url = "/alerts.atom?commune=58194"
+    quiet = writable_client.get(url)
+    assert quiet.headers["cache-control"] == "no-cache"
+    assert "last-modified" not in quiet.headers  # no alert ever: no date to give
+    unchanged = writable_client.get(url, headers={"If-None-Match": quiet.headers["etag"]})
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert unchanged.headers["etag"] == quiet.headers["etag"]
+
+    nevers = _issue(writable_client, operator, status="Actual")
+    alerted = writable_client.get(url, headers={"If-None-Match": quiet.headers["etag"]})
+    assert alerted.status_code == 200
+    assert alerted.headers["etag"] != quiet.headers["etag"]
+    since = {"If-Modified-Since": alerted.headers["last-modified"]}
+    assert writable_client.get(url, headers=since).status_code == 304
+    same = {"If-None-Match": f'"x", {alerted.headers["etag"]}'}
+    _issue(writable_client, operator, status="Actual", areas=["commune/18033"])  # elsewhere
+    assert writable_client.get(url, headers=same).status_code == 304
+
+    writable_client.post(f"{API}/alerts/{nevers['id']}/cancel", headers=operator)
+    ended = writable_client.get(url, headers=same)
+    assert ended.status_code == 200
+    assert check_atom_feed(ended.content).findall("atom:entry", ATOM) == []
+    assert writable_client.get(url, headers={"If-Modified-Since": "yesterday"}).status_code == 200
 
 
 def _external(identifier: str = "mf-canicule-1", **changes: Any) -> bytes:

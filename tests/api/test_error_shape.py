@@ -35,6 +35,9 @@ ERROR_ROUTES = [
     ("GET", "/no-such-route", None, None, 404),
     ("DELETE", "/territories/search", None, None, 405),
     ("PUT", "/auth/whoami", None, None, 405),
+    ("POST", "/environment/pollen-index", None, {"type": "FeatureCollection"}, 401),
+    ("POST", "/environment/pollen-index", "professional", {"type": "FeatureCollection"}, 403),
+    ("POST", "/environment/pollen-index", "territory_admin", {"type": "Feature"}, 422),
 ]
 
 
@@ -98,6 +101,7 @@ EXPECTED_ROUTES = {
     "/api/v1/auth/whoami": {"get"},
     "/api/v1/tokens": {"post"},
     "/api/v1/tokens/{token_id}": {"delete"},
+    "/api/v1/environment/pollen-index": {"post"},
 }
 
 

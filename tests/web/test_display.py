@@ -79,3 +79,13 @@ def test_display_state_lists_alerts_in_force(
     state = httpx.get(f"{display_server}/display/58194.json").json()
     assert [a["headline"]["fr"] for a in state["alerts"]] == ["Qualité de l'air très mauvaise"]
     assert httpx.get(f"{display_server}/display/99999").status_code == 404
+
+
+def test_display_page_links_the_atom_feed_of_its_commune(display_server: str) -> None:
+    import httpx
+
+    html = httpx.get(f"{display_server}/display/58194").text
+    link = '<link rel="alternate" type="application/atom+xml" href="/alerts.atom?commune=58194"'
+    assert link in html
+    feed = httpx.get(f"{display_server}/alerts.atom?commune=58194")
+    assert feed.headers["content-type"] == "application/atom+xml"

@@ -185,6 +185,28 @@ def test_epci_page_lists_its_communes(web_client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "feed"),
+    [
+        ("/communes/58194", "/alerts.atom?commune=58194"),
+        ("/epci/245804406", "/alerts.atom?epci=245804406"),
+        ("/departements/58", "/alerts.atom?departement=58"),
+        ("/regions/27", None),  # feeds are by commune, EPCI or département
+    ],
+)
+def test_territory_page_links_the_atom_feed_of_its_alerts(
+    web_client: TestClient, path: str, feed: str | None
+) -> None:
+    html = web_client.get(path).text
+
+    found = re.findall(r'<link rel="alternate" type="application/atom\+xml" href="([^"]+)"', html)
+    assert found == ([feed] if feed else [])
+    if feed:
+        response = web_client.get(feed)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/atom+xml"
+
+
+@pytest.mark.parametrize(
     ("path", "title", "message"),
     [
         ("/communes/99999", "Page introuvable", "territoire « Commune » avec le code « 99999 »"),

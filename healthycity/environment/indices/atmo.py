@@ -215,6 +215,38 @@ def compute_atmo_index(daily_ugm3: Mapping[Quantity, float]) -> AtmoIndex:
     return AtmoIndex(level, sub_indices, concentrations, responsible)
 
 
+# Pollutants whose daily statistic is the maximum of the hourly values (Annexe I): for them
+# the class of one hour is a class the day's sub-index reaches at least. PM10 and PM2.5 are
+# classed on the daily mean, so one hour's value has no class on their scale.
+ATMO_HOURLY_POLLUTANTS: tuple[Quantity, ...] = tuple(
+    p for p in ATMO_POLLUTANTS if ATMO_AGGREGATION[p] == "daily_max_of_hourly"
+)
+
+
+def compute_atmo_hour(hourly_ugm3: Mapping[Quantity, float]) -> AtmoIndex:
+    """The ATMO classes of one hour: the worst class of its NO2, O3 and SO2 hourly values.
+
+    Not an index the arrêté defines (it defines a daily one), but a bound of it: the day's
+    NO2, O3 and SO2 sub-indices are classes of the day's highest hourly value, so the day's
+    index is at least the class of any of its hours (when the day is available). This is what
+    hourly alert rules watch. The European AQI is no substitute: its bands (EEA 2025) are not
+    the arrêté's (NO2 "poor" from 61 µg/m³ against *mauvais* from 121 µg/m³). ``INDISPONIBLE``
+    when none of the three pollutants has a value.
+
+    >>> compute_atmo_hour({Quantity.NO2: 150.0, Quantity.O3: 60.0}).level.name
+    'MAUVAIS'
+    >>> compute_atmo_hour({Quantity.PM10: 300.0}).level.name
+    'INDISPONIBLE'
+    """
+    for pollutant in hourly_ugm3:
+        _check_pollutant(pollutant)
+    concentrations = {p: float(hourly_ugm3.get(p, math.nan)) for p in ATMO_HOURLY_POLLUTANTS}
+    sub_indices = {p: atmo_sub_index(p, c) for p, c in concentrations.items()}
+    level = max(sub_indices.values())
+    responsible = tuple(p for p, s in sub_indices.items() if s == level and level)
+    return AtmoIndex(level, sub_indices, concentrations, responsible)
+
+
 def compute_atmo_from_hourly(
     hourly_ugm3: Mapping[Quantity, npt.NDArray[np.float64]],
     *,

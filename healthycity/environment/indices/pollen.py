@@ -23,6 +23,10 @@ What is not sourced
   Met Office, OpenWeatherMap: four or five classes) are not mapped onto this six-level scale,
   because that mapping would be invented.
 
+The levels Atmo France publishes per commune are relayed as they are, not recomputed:
+``environment/published_pollen.py`` reads the Atmo Data files, and the pollen answer of a
+commune with a published level is that level (method ``published``).
+
 The overall level of a place is the worst level among the taxa with a level, as Atmo France
 publishes one overall code with the responsible pollen (``code_qual``, ``pollen_resp``).
 """

@@ -1,9 +1,12 @@
-"""Example alerts: an ATMO 'très mauvais' episode over Nevers, its update and its cancel."""
+"""Example alerts (an ATMO 'très mauvais' episode over Nevers, its update and its cancel),
+and the check that an Atom feed has what RFC 4287 requires."""
 
 from datetime import UTC, datetime
 
 import pytest
+from lxml import etree
 
+from healthycity.alerts.feed import ATOM_NAMESPACE
 from healthycity.alerts.models import (
     Alert,
     Area,
@@ -91,3 +94,28 @@ def cancel(alert: Alert, update: Alert) -> Alert:
         references=(alert.reference, update.reference),
         note="Fin de l'épisode de pollution / end of the pollution episode",
     )
+
+
+def check_atom_feed(xml: bytes) -> etree._Element:
+    """Parse an Atom feed and check what RFC 4287 §4.1 requires of it and its entries.
+
+    The feed and each entry have exactly one ``id``, ``title`` and ``updated`` (an RFC 3339
+    date-time, with its offset); the feed has an ``author`` (so entries may omit theirs) and
+    links of distinct ``rel``/``type``; ids are absolute IRIs.
+    """
+    ns = {"atom": ATOM_NAMESPACE}
+    feed = etree.fromstring(xml)
+    assert feed.tag == f"{{{ATOM_NAMESPACE}}}feed"
+    assert feed.findtext("atom:author/atom:name", namespaces=ns)
+    for element in (feed, *feed.iterfind("atom:entry", ns)):
+        for name in ("id", "title", "updated"):
+            (child,) = element.findall(f"atom:{name}", ns)
+            assert (child.text or "").strip(), name
+        assert element.findtext("atom:id", namespaces=ns).split(":")[0] in ("https", "http")
+        updated = datetime.fromisoformat(element.findtext("atom:updated", namespaces=ns))
+        assert updated.tzinfo is not None
+        kinds = [
+            (x.get("rel", "alternate"), x.get("type")) for x in element.iterfind("atom:link", ns)
+        ]
+        assert len(kinds) == len(set(kinds))
+    return feed

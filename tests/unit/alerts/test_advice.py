@@ -1,5 +1,7 @@
 """Advice by hazard, level and audience: complete, sourced, bilingual, and well chosen."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from healthycity.alerts._advice_catalogue import CATALOGUE
@@ -51,6 +53,19 @@ def test_catalogue_items_are_unique_bilingual_sourced_and_on_their_hazard_scale(
         assert item.pollutants is None or item.hazard is Hazard.AIR_QUALITY, item.key
 
 
+# Hosts of official publishers (State, its agencies, Légifrance); anything else is a report.
+OFFICIAL_HOSTS = (".gouv.fr", "gouvernement.fr", ".sante.fr", "santepubliquefrance.fr")
+
+
+def test_catalogue_cites_official_texts_or_flags_the_report_as_secondary() -> None:
+    for item in CATALOGUE:
+        host = urlsplit(item.source.url).hostname or ""
+        is_official = host.endswith(OFFICIAL_HOSTS)
+        assert is_official or item.source.is_secondary, (item.key, host)
+        if item.source.is_secondary:  # the report names the authority it relays
+            assert "via " in item.source.publisher, item.key
+
+
 @pytest.mark.parametrize(("hazard", "level"), ALERTING_LEVELS)
 @pytest.mark.parametrize("audience", list(Audience))
 def test_advice_for_advises_every_audience_at_every_alerting_level(
@@ -61,7 +76,7 @@ def test_advice_for_advises_every_audience_at_every_alerting_level(
 
 @pytest.mark.parametrize(
     ("hazard", "level"),
-    [(Hazard.AIR_QUALITY, AtmoLevel.DEGRADE), (Hazard.POLLEN, PollenRisk.MOYEN)],
+    [(Hazard.AIR_QUALITY, AtmoLevel.DEGRADE), (Hazard.POLLEN, PollenRisk.MODERE)],
 )
 def test_advice_for_says_nothing_below_the_alerting_levels(
     hazard: Hazard, level: HazardLevel

@@ -8,6 +8,7 @@ from lxml import etree
 from healthycity.alerts.cap import build_cap_xml, validate_cap
 from healthycity.alerts.feed import ATOM_NAMESPACE, build_atom_feed
 from healthycity.alerts.models import Alert
+from tests.unit.alerts.conftest import check_atom_feed
 
 NS = {"atom": ATOM_NAMESPACE}
 BASE = "https://sante.nievre.example"
@@ -29,7 +30,7 @@ def _feed(alerts: list[Alert]) -> etree._Element:
         cap_url=_cap_url,
     )
     assert xml.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
-    return etree.fromstring(xml)
+    return check_atom_feed(xml)
 
 
 def _dates(element: etree._Element) -> list[datetime]:

@@ -14,6 +14,7 @@ from healthycity.alerts.levels import (
     PollenRisk,
     WaterRestriction,
     cap_ratings,
+    parse_level,
 )
 from healthycity.alerts.models import Certainty, Severity, Urgency
 from healthycity.errors import ValidationError
@@ -34,9 +35,10 @@ SCALES: dict[Hazard, list[HazardLevel]] = {
         (Hazard.AIR_QUALITY, AtmoLevel.MAUVAIS, Severity.MODERATE),
         (Hazard.AIR_QUALITY, AtmoLevel.TRES_MAUVAIS, Severity.SEVERE),
         (Hazard.AIR_QUALITY, AtmoLevel.EXTREMEMENT_MAUVAIS, Severity.EXTREME),
-        (Hazard.POLLEN, PollenRisk.MOYEN, None),
+        (Hazard.POLLEN, PollenRisk.MODERE, None),
         (Hazard.POLLEN, PollenRisk.ELEVE, Severity.MODERATE),
         (Hazard.POLLEN, PollenRisk.TRES_ELEVE, Severity.MODERATE),
+        (Hazard.POLLEN, PollenRisk.EXTREMEMENT_ELEVE, Severity.MODERATE),
         (Hazard.HEAT, HeatVigilance.VERT, None),
         (Hazard.HEAT, HeatVigilance.JAUNE, Severity.MODERATE),
         (Hazard.HEAT, HeatVigilance.ORANGE, Severity.SEVERE),
@@ -90,3 +92,11 @@ def test_cap_ratings_never_lowers_severity_as_the_level_rises(
         assert SEVERITY_RANK.index(high_ratings.severity) >= SEVERITY_RANK.index(
             low_ratings.severity
         )
+
+
+def test_parse_level_pollen_reads_the_atmo_france_six_levels() -> None:
+    names = ["très faible", "faible", "modéré", "élevé", "très élevé", "extrêmement élevé"]
+    assert [parse_level(Hazard.POLLEN, n) for n in names] == list(PollenRisk)
+    assert [int(level) for level in PollenRisk] == [1, 2, 3, 4, 5, 6]  # Atmo Data API codes
+    with pytest.raises(ValidationError, match="0"):
+        parse_level(Hazard.POLLEN, "0")  # "indisponible" is no level: no observation

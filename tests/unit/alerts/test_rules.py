@@ -78,7 +78,7 @@ def test_evaluate_rules_hand_computed_episode() -> None:
         ("Cancel", 11, "tres_mauvais"),
     ]
     alert_time = (START + timedelta(hours=3)).isoformat()
-    assert {e.episode for e in events} == {f"atmo>=mauvais-3h|{NEVERS}|{alert_time}"}
+    assert {e.episode for e in events} == {f"atmo>=mauvais-3h|{alert_time}"}
     assert state[(AIR_RULE.id, NEVERS)].episode is None
 
 
@@ -108,6 +108,35 @@ def test_evaluate_rules_takes_the_worst_level_of_a_period() -> None:
     assert [(e.msg_type, e.level, e.time) for e in events] == [
         (MsgType.ALERT, AtmoLevel.TRES_MAUVAIS, START + timedelta(minutes=10))
     ]
+
+
+def test_evaluate_rules_revises_the_last_hour_when_later_readings_make_it_worse() -> None:
+    """An hour is evaluated on its first readings; the rest of the hour may raise its level."""
+    rule = parse_rule({"index": "atmo", "min_level": "mauvais", "for_hours": 1})
+    first = IndexObservation(NEVERS, START + timedelta(minutes=10), "atmo", "moyen")
+    later = IndexObservation(NEVERS, START + timedelta(minutes=50), "atmo", "mauvais")
+    events, state = evaluate_rules([rule], [first], {})
+    assert events == []
+    events, state = evaluate_rules([rule], [later], state)
+    assert [(e.msg_type, e.level) for e in events] == [(MsgType.ALERT, AtmoLevel.MAUVAIS)]
+    better = IndexObservation(NEVERS, START + timedelta(minutes=55), "atmo", "bon")
+    events, _ = evaluate_rules([rule], [later, better], state)
+    assert events == []  # the worst of the hour counts: a better reading changes nothing
+
+
+def test_evaluate_rules_revision_of_a_running_episode_counts_towards_its_level() -> None:
+    # AIR_RULE: 3 h at mauvais open the episode. Hour 2 then turns out très mauvais: the level
+    # held over the last 3 h is still mauvais, no event; but hour 2 now counts as très mauvais,
+    # so hours 3 and 4 très mauvais make 3 h at très mauvais → Update at hour 4 (not 5).
+    events, state = evaluate_rules([AIR_RULE], hourly(["mauvais"] * 3), {})
+    assert kinds(events) == [("Alert", 2, "mauvais")]
+    revised = hourly(["tres_mauvais"], start=START + timedelta(hours=2))
+    events, state = evaluate_rules([AIR_RULE], revised, state)
+    assert events == []
+    events, state = evaluate_rules(
+        [AIR_RULE], hourly(["tres_mauvais"] * 2, start=START + timedelta(hours=3)), state
+    )
+    assert kinds(events) == [("Update", 4, "tres_mauvais")]
 
 
 def test_evaluate_rules_daily_pollen_and_heat_rules() -> None:
