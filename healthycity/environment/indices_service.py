@@ -307,6 +307,26 @@ def atmo_answer(
                    max_distance_m=max_distance_m)  # fmt: skip
 
 
+def _hourly_answer(
+    conn: Connection,
+    area: Area,
+    hour_start: datetime,
+    index: IndexName,
+    pollutants: Sequence[Quantity],
+    combine: Combine,
+    *,
+    max_distance_m: float,
+) -> IndexAnswer:
+    """An index of one UTC hour computed from the hourly values of ``pollutants``."""
+    end = hour_start + timedelta(hours=1)
+    stations = nearby_stations(conn, area, pollutants, max_distance_m=max_distance_m)
+    ids = [s.id for s in stations.sensors]
+    hourly = read_hourly(conn, ids, pollutants, start=hour_start, end=end)
+    variables = hourly_variables(hourly, ids, pollutants)
+    return _answer(index, (None, hour_start, end), area, stations, variables, combine,
+                   max_distance_m=max_distance_m)  # fmt: skip
+
+
 def atmo_hour_answer(
     conn: Connection,
     area: Area,
@@ -315,13 +335,8 @@ def atmo_hour_answer(
     max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
 ) -> IndexAnswer:
     """The ATMO classes of one UTC hour (NO2, O3, SO2; ``atmo.compute_atmo_hour``)."""
-    end = hour_start + timedelta(hours=1)
-    stations = nearby_stations(conn, area, ATMO_HOURLY_POLLUTANTS, max_distance_m=max_distance_m)
-    ids = [s.id for s in stations.sensors]
-    hourly = read_hourly(conn, ids, ATMO_HOURLY_POLLUTANTS, start=hour_start, end=end)
-    variables = hourly_variables(hourly, ids, ATMO_HOURLY_POLLUTANTS)
-    return _answer("atmo", (None, hour_start, end), area, stations, variables, COMBINE_ATMO_HOUR,
-                   max_distance_m=max_distance_m)  # fmt: skip
+    return _hourly_answer(conn, area, hour_start, "atmo", ATMO_HOURLY_POLLUTANTS,
+                          COMBINE_ATMO_HOUR, max_distance_m=max_distance_m)  # fmt: skip
 
 
 def eaqi_answer(
@@ -332,13 +347,8 @@ def eaqi_answer(
     max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
 ) -> IndexAnswer:
     """The European AQI of one UTC hour for the area's communes and stations."""
-    end = hour_start + timedelta(hours=1)
-    stations = nearby_stations(conn, area, EAQI_POLLUTANTS, max_distance_m=max_distance_m)
-    ids = [s.id for s in stations.sensors]
-    hourly = read_hourly(conn, ids, EAQI_POLLUTANTS, start=hour_start, end=end)
-    variables = hourly_variables(hourly, ids, EAQI_POLLUTANTS)
-    return _answer("eaqi", (None, hour_start, end), area, stations, variables, COMBINE_EAQI,
-                   max_distance_m=max_distance_m)  # fmt: skip
+    return _hourly_answer(conn, area, hour_start, "eaqi", EAQI_POLLUTANTS, COMBINE_EAQI,
+                          max_distance_m=max_distance_m)  # fmt: skip
 
 
 def pollen_answer(
