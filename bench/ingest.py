@@ -1,27 +1,29 @@
 """Benchmark of HTTP batch ingestion through the real server, into SQLite and PostgreSQL.
 
-Run: ``.venv/bin/python bench/ingest.py [--only http|mqtt]`` (about two minutes). PostgreSQL
-is taken from ``HC_BENCH_POSTGRESQL_URL`` (default the test server, in a throw-away schema).
+Run: ``.venv/bin/python bench/ingest.py [--only http|mqtt] [--backend sqlite|postgresql]``
+(about four minutes). PostgreSQL is taken from ``HC_BENCH_POSTGRESQL_URL`` (default the test
+server, in a throw-away schema).
 
 * Workload: 1,000 sensors measuring PM2.5, PM10, NO2 (reported in ppb, converted) and
   temperature; each batch is 250 sensors x 4 quantities x 5 ten-minute steps = 5,000
   readings (what a gateway posting every 50 minutes sends), values a random walk.
-  ``CLIENTS`` clients post concurrently, each for its own 250 sensors, for ``DURATION_S``.
+  ``CLIENTS`` clients post concurrently, each for its own 250 sensors, for ``DURATION_S``
+  (``HC_BENCH_DURATION_S``, default 30 s: sustained, the tables grow to 1.5 million rows and
+  more; the first 10 s, on small tables, are faster).
 * The server is ``uvicorn --factory healthycity.api.app:create_app`` in a subprocess
   (``HC_BENCH_WORKERS`` processes, default 1), each batch committed before its 200; every
   reading goes through validation, unit conversion, quality control, the hourly aggregates
   and the latest-value table. Concurrent batches are validated in parallel and committed
-  together (``_group_commit``: one disk flush for several requests). Measured on the 2-core
-  machine (load average ~3 from other work), SQLite / PostgreSQL readings/s: one process
-  50,600 / 41,800; two processes 39,700 / 26,500 (each groups fewer requests, and they
-  compete for the write lock); uvicorn without uvloop and httptools (``--loop asyncio
-  --http h11``) 39,100 / 31,600. Figures swing with the other work on the machine: compare
-  versions in alternating runs. So measured (load average 1.3-3), before / after new
-  readings went in by binary COPY (PostgreSQL), columns as numpy-built binary arrays and
-  validation once per distinct sensor and time: SQLite 23,600-24,900 / 25,800-29,200,
-  PostgreSQL 19,700-21,800 / 29,200-29,500; after, two processes 27,000-29,200 /
-  21,600-29,400. The client alone, against a server that only reads the body, posts all
-  1,200,000 readings within the 10 s (client CPU 0.1 s): it is not the bottleneck.
+  together (``_group_commit``: one disk flush for several requests). Figures swing with the
+  other work on the machine: compare versions in alternating runs. Measured on the quiet
+  2-core machine (load average ~1.3), SQLite / PostgreSQL readings/s over 30 s: 41,300-47,600
+  / 52,600-54,600 with SQLite's default WAL checkpoint (every 1,000 pages), 51,300-54,800 /
+  58,000 with a checkpoint every 40,000 pages (``storage/engine.py``); over 10 s on the
+  earlier code, 52,900-54,500 / 52,600-62,400. Earlier, on a loaded machine: two processes
+  27,000-29,200 / 21,600-29,400 (each groups fewer requests, and they compete for the write
+  lock); uvicorn without uvloop and httptools 39,100 / 31,600 (one process 50,600 / 41,800
+  then). The client alone, against a server that only reads the body, posts 1,200,000
+  readings within 10 s (client CPU 0.1 s): it is not the bottleneck.
 * Peer figures: the same rows inserted by a plain SQLAlchemy Core ``executemany`` into the
   observations table (no HTTP, no validation: the floor we are measured against), and FIWARE
   Orion-LD's published ~3,500 entity updates/s (2 CPUs + a 16-CPU MongoDB; quoted, not run).
@@ -83,8 +85,9 @@ PG_URL = os.environ.get(
 )
 N_SENSORS, CLIENTS, STEPS = 1000, 4, 5
 QUANTITIES = (("pm25", "µg/m³"), ("pm10", "µg/m³"), ("no2", "ppb"), ("temperature", "°C"))
-DURATION_S = float(os.environ.get("HC_BENCH_DURATION_S", "10"))
-BATCHES_PER_CLIENT = 60
+DURATION_S = float(os.environ.get("HC_BENCH_DURATION_S", "30"))
+# Enough batches that no client runs dry before DURATION_S (a client posts ~3 batches/s).
+BATCHES_PER_CLIENT = max(60, int(DURATION_S * 6))
 ORION_LD_UPDATES_PER_S = 3500
 # Server processes: state lives in the database, so several can serve side by side.
 WORKERS = int(os.environ.get("HC_BENCH_WORKERS", "1"))
@@ -162,6 +165,7 @@ def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
 def load(port: int, token: str, payloads: list[list[bytes]]) -> tuple[int, float]:
     """Post concurrently for DURATION_S; readings acknowledged per second."""
     accepted = [0] * CLIENTS
+    exhausted = [False] * CLIENTS
     stop = threading.Event()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
@@ -177,6 +181,7 @@ def load(port: int, token: str, payloads: list[list[bytes]]) -> tuple[int, float
                 msg = f"HTTP {answer.status}: {report}"
                 raise SystemExit(msg)
             accepted[client] += report["accepted"]
+        exhausted[client] = not stop.is_set()
         connection.close()
 
     warm = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -191,6 +196,9 @@ def load(port: int, token: str, payloads: list[list[bytes]]) -> tuple[int, float
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
+    if any(exhausted):
+        msg = "a client ran out of batches before DURATION_S: raise BATCHES_PER_CLIENT"
+        raise SystemExit(msg)
     return sum(accepted), elapsed
 
 
@@ -414,7 +422,9 @@ def run_mqtt(name: str, url: str, folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=("http", "mqtt"), help="run one part only")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="one backend only")
     args = parser.parse_args()
+    run_sqlite, run_pg = args.backend != "postgresql", args.backend != "sqlite"
     payloads = [bodies(c) for c in range(CLIENTS)]
     folder = Path(tempfile.mkdtemp(prefix="hc-bench-ingest-"))
     schema = f"bench_ingest_{uuid.uuid4().hex[:8]}"
@@ -425,17 +435,20 @@ def main() -> None:
     sqlite = pg = empty
     mqtt_sqlite = mqtt_pg = empty
     try:
-        if args.only != "mqtt":
+        if args.only != "mqtt" and run_sqlite:
             sqlite = run_backend("sqlite", f"sqlite:///{folder / 'bench.db'}", folder, payloads)
+        if args.only != "mqtt" and run_pg:
             pg = run_backend("postgresql", f"{PG_URL}?options=-csearch_path%3D{schema}", folder,
                              payloads)  # fmt: skip
         if args.only != "http":
             with admin.connect() as conn:
                 conn.execute(text(f'drop schema "{schema}" cascade'))
                 conn.execute(text(f'create schema "{schema}"'))
-            mqtt_sqlite = run_mqtt("sqlite", f"sqlite:///{folder / 'mqtt.db'}", folder)
-            mqtt_pg = run_mqtt("postgresql", f"{PG_URL}?options=-csearch_path%3D{schema}",
-                               folder)  # fmt: skip
+            if run_sqlite:
+                mqtt_sqlite = run_mqtt("sqlite", f"sqlite:///{folder / 'mqtt.db'}", folder)
+            if run_pg:
+                mqtt_pg = run_mqtt("postgresql", f"{PG_URL}?options=-csearch_path%3D{schema}",
+                                   folder)  # fmt: skip
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'drop schema "{schema}" cascade'))

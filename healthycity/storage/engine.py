@@ -22,6 +22,11 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # A 64 MiB page cache (default 2 MiB): bulk inserts into the large time-series indexes
     # then rarely re-read pages (bench/ingest.py: 56 -> 27 ms per 5,000 readings).
     cursor.execute("PRAGMA cache_size=-65536")
+    # Checkpoint the WAL into the database every 40,000 pages (160 MiB; default 1,000): a
+    # batch of readings rewrites the last leaf page of each series it touches, so most WAL
+    # frames are newer copies of the same pages, and a checkpoint copies each page once
+    # (bench/ingest.py, 30 s on SQLite: 45,700 -> 54,800 readings/s).
+    cursor.execute("PRAGMA wal_autocheckpoint=40000")
     cursor.close()
 
 
