@@ -46,6 +46,17 @@ class Settings(BaseSettings):
         pattern=r"^(region|departement|epci|commune)/[0-9A-Za-z]+$",
         description="The territory the home map emphasises, as level/code.",
     )
+    # Environmental indices (healthycity.environment.indices): tables a territory brings.
+    heat_thresholds_file: Path | None = Field(
+        default=None,
+        description="CSV of heat-wave thresholds per département (format of the shipped "
+        "heat_thresholds_departements.csv); default: the shipped table.",
+    )
+    pollen_thresholds_file: Path | None = Field(
+        default=None,
+        description="JSON of pollen concentration classes per taxon on the Atmo France "
+        "six-level scale, with their source; default: the shipped table, which has none.",
+    )
     # Health alerts (healthycity.alerts): who the published CAP messages come from.
     alerts_sender: str = Field(
         default="alertes@healthycity.localhost",

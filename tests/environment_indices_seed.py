@@ -164,6 +164,21 @@ def seed_stations(conn: Connection) -> None:
     assert result.quarantined == 0, result.errors
 
 
+def seed_birch_pollen(conn: Connection) -> None:
+    """A pollen station at Nevers (0, 0): birch 30 and 34 grains/m³ hour after hour on
+    :data:`DAY` (daily mean 32)."""
+    draft = sensors.SensorDraft("pollen-nevers", "Capteur pollen", "reference",
+                                *lon_lat((0.0, 0.0)), {Quantity.POLLEN_BIRCH: "grains/m³"},
+                                commune_code="58194", operator="tests")  # fmt: skip
+    sensors.save_sensor(conn, draft, locate=lambda _lon, _lat: None)
+    readings = [{"sensor_id": "pollen-nevers", "quantity": "pollen_birch",
+                 "value": 30.0 + 4 * (h % 2),
+                 "observed_at": (DAY_START + timedelta(hours=h)).isoformat()}
+                for h in range(24)]  # fmt: skip
+    result = ingest_readings(conn, readings, door="http")
+    assert result.quarantined == 0, result.errors
+
+
 def seed_all(conn: Connection) -> None:
     """The territory, the stations and their readings."""
     seed_territory(conn)

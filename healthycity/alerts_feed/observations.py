@@ -35,6 +35,7 @@ from sqlalchemy import Connection
 
 from healthycity.alerts.levels import AtmoLevel, HazardLevel, HeatVigilance, PollenRisk
 from healthycity.alerts.rules import IndexObservation, Rule
+from healthycity.config import Settings
 from healthycity.environment import indices_service as service
 from healthycity.environment.commune_indices import DEFAULT_MAX_DISTANCE_M
 from healthycity.environment.indices.atmo import AtmoLevel as EnvAtmoLevel
@@ -75,6 +76,14 @@ class FeedConfig:
     heat_thresholds: dict[str, HeatThreshold] = field(default_factory=load_heat_thresholds)
     pollen_thresholds: PollenThresholds = field(default_factory=load_pollen_thresholds)
     max_distance_m: float = DEFAULT_MAX_DISTANCE_M
+
+
+def feed_config(settings: Settings) -> FeedConfig:
+    """The tables of ``settings`` (``HC_HEAT_THRESHOLDS_FILE``, ``HC_POLLEN_THRESHOLDS_FILE``)."""
+    return FeedConfig(
+        heat_thresholds=load_heat_thresholds(settings.heat_thresholds_file),
+        pollen_thresholds=load_pollen_thresholds(settings.pollen_thresholds_file),
+    )
 
 
 def feeds_of(rules: Iterable[Rule]) -> set[Feed]:

@@ -14,6 +14,7 @@ from healthycity.care_access.finder_api import router as care_finder_router
 from healthycity.config import Settings
 from healthycity.dashboard.views import mount_dashboard
 from healthycity.environment.api import router as environment_router
+from healthycity.environment.indices_api import heat_table, pollen_table
 from healthycity.environment.indices_api import router as environment_indices_router
 from healthycity.environment.ngsi_ld_api import router as ngsi_ld_router
 from healthycity.environment.pollen_api import router as pollen_index_router
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=f"{API_PREFIX}/redoc",
     )
+    heat_table(settings.heat_thresholds_file)  # a bad table stops the start, with its error
+    pollen_table(settings.pollen_thresholds_file)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database)
     install_problem_handlers(app)

@@ -19,7 +19,7 @@ from healthycity.alerts.rules import IndexObservation, Rule, parse_rules
 from healthycity.alerts.runner import expand_rule_territories, read_observation_csv, run_rules
 from healthycity.alerts.service import Publisher
 from healthycity.alerts.store import StoredAlert
-from healthycity.alerts_feed.observations import FeedConfig, observations_between, periods_between
+from healthycity.alerts_feed.observations import feed_config, observations_between, periods_between
 from healthycity.alerts_feed.places import rules_area
 from healthycity.alerts_feed.watch import AlertWatcher
 from healthycity.cli import alerts_dispatch
@@ -146,7 +146,7 @@ def evaluate(
             if from_indices:
                 area = rules_area(conn, expanded, departement=departement)
                 periods = periods_between(start, end)
-                levels = observations_between(conn, expanded, area, periods, FeedConfig())
+                levels = observations_between(conn, expanded, area, periods, feed_config(settings))
         with engine.begin() as conn:
             published = run_rules(
                 conn,
@@ -209,7 +209,13 @@ def watch(
             expanded = expand_rule_territories(conn, rule_list)
             area = rules_area(conn, expanded, departement=departement)
         watcher = AlertWatcher(
-            engine, expanded, area, publisher=publisher, status=status, since=start
+            engine,
+            expanded,
+            area,
+            publisher=publisher,
+            status=status,
+            since=start,
+            config=feed_config(settings),
         )
         if once:
             report = watcher.run_once()

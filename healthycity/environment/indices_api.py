@@ -12,13 +12,15 @@ the nearest one) or unavailable, and from which values and stations each sub-ind
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AwareDatetime
 from sqlalchemy import Connection, Engine
 
-from healthycity.api.deps import get_engine
+from healthycity.api.deps import get_engine, get_settings
+from healthycity.config import Settings
 from healthycity.environment import indices_service as service
 from healthycity.environment import store
 from healthycity.environment._indices_schemas import (
@@ -43,6 +45,7 @@ from healthycity.territory.models import Level
 
 router = APIRouter(prefix="/environment", tags=["environment indices"])
 EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 CommuneQ = Annotated[str | None, Query(max_length=16, description="INSEE code of a commune.")]
 DepartementQ = Annotated[str | None, Query(max_length=3, description="Code of a département.")]
 EpciQ = Annotated[str | None, Query(max_length=9, description="SIREN of an EPCI.")]
@@ -52,14 +55,20 @@ DayQ = Annotated[
 ]
 
 
-@lru_cache(maxsize=1)
-def _heat_table() -> dict[str, HeatThreshold]:
-    return load_heat_thresholds()
+@lru_cache(maxsize=4)
+def heat_table(path: FilePath | None) -> dict[str, HeatThreshold]:
+    """The heat thresholds of ``path`` (``HC_HEAT_THRESHOLDS_FILE``), read once per process.
+
+    None: the shipped table. ``create_app`` reads it at start, so a bad file stops the
+    server instead of failing every request.
+    """
+    return load_heat_thresholds(path)
 
 
-@lru_cache(maxsize=1)
-def _pollen_table() -> PollenThresholds:
-    return load_pollen_thresholds()
+@lru_cache(maxsize=4)
+def pollen_table(path: FilePath | None) -> PollenThresholds:
+    """The pollen classes of ``path`` (``HC_POLLEN_THRESHOLDS_FILE``), as ``heat_table``."""
+    return load_pollen_thresholds(path)
 
 
 def _area(
@@ -156,6 +165,7 @@ def get_atmo(
 @router.get("/indices/pollen")
 def get_pollen(
     engine: EngineDep,
+    settings: SettingsDep,
     day: Annotated[date, Query(alias="date", description="Civil day (YYYY-MM-DD).")],
     commune: CommuneQ = None,
     departement: DepartementQ = None,
@@ -171,12 +181,14 @@ def get_pollen(
     """
     with engine.connect() as conn:
         area = _area(conn, commune, departement, epci)
-        return _public(service.pollen_answer(conn, area, day, _pollen_table()))
+        thresholds = pollen_table(settings.pollen_thresholds_file)
+        return _public(service.pollen_answer(conn, area, day, thresholds))
 
 
 @router.get("/indices/heat")
 def get_heat(
     engine: EngineDep,
+    settings: SettingsDep,
     day: Annotated[date, Query(alias="date", description="Day J (YYYY-MM-DD).")],
     commune: CommuneQ = None,
     departement: DepartementQ = None,
@@ -189,7 +201,8 @@ def get_heat(
     """
     with engine.connect() as conn:
         area = _area(conn, commune, departement, epci)
-        return _public(service.heat_answer(conn, area, day, _heat_table()))
+        thresholds = heat_table(settings.heat_thresholds_file)
+        return _public(service.heat_answer(conn, area, day, thresholds))
 
 
 def _eaqi_hour(moment: datetime | None, day: date | None, hour: int | None) -> datetime:

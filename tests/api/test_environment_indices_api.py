@@ -4,6 +4,7 @@ Expectations are computed by hand from ``tests/environment_indices_seed.py`` (ID
 1/d²: at 3000 m and 4000 m, (16·v1 + 9·v2) / 25).
 """
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,8 @@ from healthycity.api.app import create_app
 from healthycity.config import Settings
 from healthycity.environment import indices_service as service
 from healthycity.environment.indices.heat import load_heat_thresholds
-from tests.environment_indices_seed import seed_all
+from healthycity.errors import ValidationError
+from tests.environment_indices_seed import seed_all, seed_birch_pollen
 
 API = "/api/v1/environment"
 PROBLEM = "application/problem+json"
@@ -138,6 +140,69 @@ def test_pollen_without_sourced_thresholds_is_unavailable(indices: TestClient) -
 
     assert body["communes"][0]["index"]["name"] == "INDISPONIBLE"
     assert "No sourced table" in body["notes"][0]
+
+
+def test_threshold_tables_come_from_the_settings(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """A territory brings its pollen classes and heat thresholds (HC_*_THRESHOLDS_FILE)."""
+    with engine.begin() as conn:
+        seed_all(conn)
+        seed_birch_pollen(conn)
+    pollen_file = tmp_path / "pollen.json"
+    classes = {"source": "Réseau régional (test)", "taxa": {"pollen_birch": [10, 20, 40, 80, 160]}}
+    pollen_file.write_text(json.dumps(classes))
+    heat_file = tmp_path / "heat.csv"
+    heat_file.write_text("departement,ibmn_c,ibmx_c,source,source_date\n58,20,38,arrete_test,\n")
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        pollen_thresholds_file=pollen_file,
+        heat_thresholds_file=heat_file,
+    )
+    app = create_app(settings)
+    try:
+        with TestClient(app) as client:
+            pollen = client.get(f"{API}/indices/pollen", params={"commune": "58194", "date": DAY})
+            heat = client.get(
+                f"{API}/indices/heat", params={"commune": "58194", "date": "2026-07-20"}
+            )
+    finally:
+        app.state.engine.dispose()
+
+    body = pollen.json()
+    (nevers,) = body["communes"]
+    # mean 32 grains/m³: above 20, at most 40 -> the third level, "modéré"
+    assert (nevers["index"]["name"], nevers["method"]) == ("MODERE", "measured")
+    assert _inputs(nevers)["pollen_birch"]["value"] == pytest.approx(32.0)
+    assert body["notes"] == ["Pollen thresholds: Réseau régional (test)"]
+    (hot,) = heat.json()["communes"]
+    # IBMn 19 < 20 and IBMx 37 < 38 with this table; the shipped one (19/34) says canicule
+    assert (hot["index"]["name"], hot["thresholds"]["source"]) == ("PAS_DE_CANICULE", "arrete_test")
+
+
+@pytest.mark.parametrize(
+    ("setting", "content", "says"),
+    [
+        ("pollen_thresholds_file", None, "does not exist"),
+        ("pollen_thresholds_file", "{not json", "invalid JSON"),
+        ("pollen_thresholds_file", '{"source": "x", "taxa": {"pollen_oak": [1,2,3,4,5]}}',
+         "Unknown pollen taxon 'pollen_oak'"),
+        ("heat_thresholds_file", None, "does not exist"),
+        ("heat_thresholds_file", "departement,ibmn_c,ibmx_c,source\n58,chaud,34,x\n",
+         "expected °C"),
+    ],
+)  # fmt: skip
+def test_a_bad_threshold_table_stops_the_start_with_its_error(
+    tmp_path: Path, setting: str, content: str | None, says: str
+) -> None:
+    table = tmp_path / "table"
+    if content is not None:
+        table.write_text(content)
+    settings = Settings(data_dir=tmp_path, **{setting: table})
+
+    with pytest.raises(ValidationError, match=says):
+        create_app(settings)
 
 
 def test_heat_uses_departement_thresholds(indices: TestClient) -> None:

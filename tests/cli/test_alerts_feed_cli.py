@@ -39,7 +39,7 @@ from healthycity.config import Settings
 from healthycity.storage.engine import make_engine
 from healthycity.storage.migrate import upgrade_database
 from tests.cli.conftest import Run
-from tests.environment_indices_seed import DAY_START, seed_all
+from tests.environment_indices_seed import DAY_START, seed_all, seed_birch_pollen
 
 RULES = [
     {
@@ -126,6 +126,44 @@ def test_alerts_watch_once_evaluates_what_was_stored(
     assert second.exit_code == 0, second.output
     assert "0 message(s) publié(s)" in second.output
     assert len(_messages(settings)) == 15
+
+
+def test_alerts_evaluate_takes_the_pollen_classes_of_the_settings(
+    run: Run, settings: Settings, tmp_path: Path
+) -> None:
+    """Birch at Nevers averages 32 grains/m³ on the day: "modéré" with classes 10/20/40/80/160
+    (HC_POLLEN_THRESHOLDS_FILE), so a rule from "modéré" publishes; with the shipped table,
+    which has no classes, the level is "indisponible" and nothing is published.
+    """
+    engine = make_engine(settings.database)
+    upgrade_database(engine)
+    with engine.begin() as conn:
+        seed_all(conn)
+        seed_birch_pollen(conn)
+    engine.dispose()
+    rules = tmp_path / "pollen-rules.json"
+    rule = {"hazard": "pollen", "index": "pollen", "min_level": "modéré", "for_days": 1,
+            "clear_below": "modéré", "clear_for_days": 1,
+            "territories": ["commune/58194"]}  # fmt: skip
+    rules.write_text(json.dumps([rule]), encoding="utf-8")
+    classes = tmp_path / "pollen.json"
+    classes.write_text(
+        json.dumps({"source": "test", "taxa": {"pollen_birch": [10, 20, 40, 80, 160]}})
+    )
+    args = ("alerts", "evaluate", "--rules", str(rules), "--from-indices",
+            "--since", DAY_START.isoformat(),
+            "--until", (DAY_START + timedelta(days=1)).isoformat())  # fmt: skip
+
+    without = run(*args)
+    found = run(*args, env={"HC_POLLEN_THRESHOLDS_FILE": str(classes)})
+
+    assert without.exit_code == 0, without.output
+    assert "0 message(s) publié(s)" in without.output
+    assert found.exit_code == 0, found.output
+    assert "1 message(s) publié(s) sur 1 règle(s)." in found.output
+    (alert,) = _messages(settings)
+    assert (alert.msg_type, alert.areas) == (MsgType.ALERT, ("commune/58194",))
+    assert alert.effective == DAY_START  # the civil day starts at 23:00 UTC in January
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,9 @@ def load_heat_thresholds(path: Path | None = None) -> dict[str, HeatThreshold]:
     if path is None:
         data_dir = resources.files(__package__).joinpath("data")
         text = data_dir.joinpath(DEFAULT_TABLE_FILE).read_text(encoding="utf-8")
+    elif not path.is_file():
+        msg = f"Heat thresholds file {path} does not exist; expected a CSV table (README)."
+        raise ValidationError(msg)
     else:
         text = path.read_text(encoding="utf-8")
     table: dict[str, HeatThreshold] = {}

@@ -16,10 +16,11 @@ What is not sourced
 - **The concentration thresholds per taxon.** Atmo France computes its index with a
   machine-learning forecast and publishes one level per taxon (Atmo Data API fields
   ``code_boul``, ``code_gram``…); no published table of grains/m³ classes was found.
-  healthycity therefore takes the thresholds from configuration (``PollenThresholds``). The
-  table shipped in ``data/pollen_thresholds.json`` holds **no** thresholds, so a concentration
-  is classified "indisponible" until an operator supplies a table with its source (for example
-  the one of their regional aerobiology network). Tables from other scales (MeteoSwiss,
+  healthycity therefore takes the thresholds from configuration (``PollenThresholds``, read
+  from ``HC_POLLEN_THRESHOLDS_FILE``). The table shipped in ``data/pollen_thresholds.json``
+  holds **no** thresholds, so a concentration is classified "indisponible" until an operator
+  supplies a table with its source (for example the one of their regional aerobiology
+  network). Tables from other scales (MeteoSwiss,
   Met Office, OpenWeatherMap: four or five classes) are not mapped onto this six-level scale,
   because that mapping would be invented.
 
@@ -139,6 +140,9 @@ def load_pollen_thresholds(path: Path | None = None) -> PollenThresholds:
             .joinpath("data", DEFAULT_THRESHOLDS_FILE)
             .read_text(encoding="utf-8")
         )
+    elif not path.is_file():
+        msg = f"Pollen thresholds file {path} does not exist; expected a JSON table (README)."
+        raise ValidationError(msg)
     else:
         text = path.read_text(encoding="utf-8")
     try:
