@@ -1,5 +1,6 @@
 """One error body for the whole API: RFC 9457 ``application/problem+json``."""
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +16,8 @@ from healthycity.errors import (
     RecordError,
     UserError,
 )
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://healthycity.fr/problems/"
@@ -127,8 +130,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its stack; the answer says nothing of it (no text, no trace)."""
+    logger.error("api unexpected error method=%s path=%s error=%s", request.method,
+                 request.url.path, type(exc).__name__, exc_info=exc)  # fmt: skip
+    detail = "The server failed to answer this request; the error is logged for its operators."
+    return problem_response(500, detail, request=request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error the API can raise through the problem+json builder."""
+    """Route every error the API can raise through the problem+json builder.
+
+    Starlette's ``ServerErrorMiddleware`` answers with the ``Exception`` handler, then raises
+    the exception again for the server (and tests' ``TestClient``) to see.
+    """
     app.add_exception_handler(UserError, _user_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)

@@ -9,7 +9,7 @@ sent in the ``Authorization`` header only, never in a URL, and kept in the tab's
 page behind a token cookie would need CSRF protection and a login flow for the same result.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -75,6 +75,12 @@ def _legend(language: Language) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
+def _local_time(moment: datetime, language: Language) -> str:
+    """A time as the territory's readers write it (local time, day first in French)."""
+    shown = "%d/%m/%Y %H:%M" if language == "fr" else "%Y-%m-%d %H:%M"
+    return moment.astimezone(TERRITORY_TZ).strftime(shown)
+
+
 def _pollen_cell(level: PollenLevel, language: Language) -> dict[str, str]:
     style = POLLEN_STYLES[level]
     return {"colour": style.colour, "label": style.label_fr if language == "fr" else
@@ -94,7 +100,6 @@ def _pollen_table(
         for code, p in sorted(found.items(), key=lambda item: names[item[0]])
     ]  # fmt: skip
     updated = max((p.record.updated_at for p in found.values()), default=None)
-    shown = "%d/%m/%Y %H:%M" if language == "fr" else "%Y-%m-%d %H:%M"
     return {
         "columns": [_label(t, language) for t in TAXON_FIELDS.values()],
         "rows": rows,
@@ -102,16 +107,30 @@ def _pollen_table(
         "publishers": ", ".join(
             sorted({p.record.publisher or "Atmo France" for p in found.values()})
         ),
-        "updated": None if updated is None else updated.astimezone(TERRITORY_TZ).strftime(shown),
+        "updated": None if updated is None else _local_time(updated, language),
     }
 
 
-def _sensor_choices(found: list[sensors.Sensor], language: Language) -> list[dict[str, Any]]:
+def _silence_note(sensor: sensors.Sensor, now: datetime, language: Language) -> str:
+    """'' for a sensor that reports; else since when its silent quantities are quiet."""
+    silent = sensor.silent_quantities(now)
+    if not silent:
+        return ""
+    t = Translator(language)
+    heard = [sensor.latest_observed_at[q] for q in silent if q in sensor.latest_observed_at]
+    if not heard:
+        return " — " + t("air_sensor_never_reported")
+    return " — " + t("air_sensor_silent_since", since=_local_time(max(heard), language))
+
+
+def _sensor_choices(
+    found: list[sensors.Sensor], now: datetime, language: Language
+) -> list[dict[str, Any]]:
     kind = Translator(language)
     return [
         {
             "id": s.id,
-            "label": f"{s.name} ({kind('air_kind_' + s.kind)})",
+            "label": f"{s.name} ({kind('air_kind_' + s.kind)}){_silence_note(s, now, language)}",
             "quantities": [[q.value, _label(q, language)] for q in s.quantities],
         }
         for s in found
@@ -162,7 +181,7 @@ def air_quality_page(
             "config": config,
             "legend": _legend(language),
             "communes": sorted(communes, key=lambda c: c.name),
-            "sensor_choices": _sensor_choices(found, language),
+            "sensor_choices": _sensor_choices(found, datetime.now(UTC), language),
             "quantities": [(q.value, _label(q, language)) for q in CHART_QUANTITIES],
             "max_distance_km": round(DEFAULT_MAX_DISTANCE_M / 1000),
             "pollen": _pollen_table(conn, communes, day, language),

@@ -186,6 +186,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "air_kind_reference": {"fr": "station de référence", "en": "reference station"},
     "air_kind_low_cost": {"fr": "micro-capteur", "en": "micro-sensor"},
+    # An active sensor past its maximum silence (environment/quality.py, stale-sensor check).
+    "air_sensor_silent_since": {"fr": "muet depuis le {since}", "en": "silent since {since}"},
+    "air_sensor_never_reported": {
+        "fr": "muet : aucune mesure reçue",
+        "en": "silent: no reading received",
+    },
     "air_chart_empty": {"fr": "Aucune donnée sur la période.", "en": "No data in the period."},
     "air_chart_failed": {
         "fr": "Le graphique n'a pas pu être chargé : {detail}",

@@ -44,12 +44,19 @@ def _loads(text: str) -> object:
 
     orjson refuses numbers that overflow a double (``1e999``) and ``NaN``, which ``json``
     reads as infinities and NaN for the pipeline to quarantine as ``not_finite``; ``json``
-    also gives the error messages and positions of bodies that are not JSON at all.
+    also gives the error messages and positions of bodies that are not JSON at all. Where
+    ``json`` fails without saying where (a nesting deeper than its recursion limit, an integer
+    past its 4,300 digits), orjson's error is raised: it gives the reason and position.
     """
     try:
         return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    except orjson.JSONDecodeError as refused:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError):
+            raise refused from None
 
 
 def parse_json_body(body: bytes) -> Payload:

@@ -31,6 +31,7 @@ MAX_AHEAD = timedelta(minutes=5)
 # which also catches epoch-zero timestamps of sensors whose clock was never set.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 EXCERPT_CHARS = 200
+_SAFE_INT = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: larger integers are echoed as text
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUANTITIES: tuple[Quantity, ...] = tuple(Quantity)
 QUANTITY_INDEX: dict[str, int] = {q.value: i for i, q in enumerate(QUANTITIES)}
@@ -89,7 +90,7 @@ class Columns:
 
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> object:
     """A JSON-safe, bounded copy of a received value, to echo it in errors and quarantine."""
-    if value is None or isinstance(value, bool | int):
+    if value is None or (isinstance(value, int) and abs(value) <= _SAFE_INT):  # bool: an int
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
@@ -118,11 +119,15 @@ def _parse_time(raw: object) -> int | tuple[str, str]:
     return _epoch_us(moment)
 
 
-def _parse_value(raw: object) -> float | None:
+def parse_value(raw: object) -> float | None:
+    """A reading's value as a float (beyond a double: infinite), or None if it is no number."""
     if type(raw) is float:
         return raw
     if isinstance(raw, int) and not isinstance(raw, bool):
-        return float(raw)
+        try:
+            return float(raw)
+        except OverflowError:  # past a double, like JSON's 1e999: refused as not_finite
+            return math.inf if raw > 0 else -math.inf
     if isinstance(raw, str):
         try:
             return float(raw.strip())
@@ -222,7 +227,7 @@ class _Builder:
         conversion = self.conversion(quantity, declared if unit is None else unit)
         if isinstance(conversion, str):
             return self.fail(i, "bad_unit", "unit", unit, conversion, sensor, quantity)
-        value = _parse_value(raw_value)
+        value = parse_value(raw_value)
         if value is None:
             return self.fail(i, "bad_type", "value", raw_value, "a number", sensor, quantity)
         moment = self.time(raw_time)
@@ -287,7 +292,7 @@ class _Builder:
             value_ok = np.ones(len(items), dtype=bool)
             values = np.array(raw_values, dtype=np.float64)
         else:
-            numbers = [v if type(v) is float else _parse_value(v) for v in raw_values]
+            numbers = [v if type(v) is float else parse_value(v) for v in raw_values]
             value_ok = np.array([v is not None for v in numbers], dtype=bool)
             values = np.array([math.nan if v is None else v for v in numbers], dtype=np.float64)
         key_at, time_at = np.asarray(key_codes), np.asarray(time_codes)
@@ -358,10 +363,18 @@ def _check_numbers(
     return columns.take(reason == 0) if refused.size else columns
 
 
+def _utc_text(epoch_us: int) -> str:
+    """ISO 8601 text of a time in UTC, even beyond the years 1 to 9999 ``datetime`` holds."""
+    try:
+        return (_EPOCH + timedelta(microseconds=epoch_us)).isoformat()
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00, in year 10000 once in UTC
+        return str(np.datetime_as_string(np.datetime64(epoch_us, "us"), timezone="UTC"))
+
+
 def _number_error(columns: Columns, row: int, reason: str, raw: float, now: datetime) -> ItemError:
     quantity = QUANTITIES[int(columns.quantity[row])]
     spec = spec_of(quantity)
-    moment = (_EPOCH + timedelta(microseconds=int(columns.epoch_us[row]))).isoformat()
+    moment = _utc_text(int(columns.epoch_us[row]))
     field, value, expected = {
         "not_finite": ("value", excerpt(raw), "a finite number"),
         "out_of_range": ("value", raw, f"{spec.min_plausible:g} to {spec.max_plausible:g} "

@@ -5,9 +5,11 @@ Reading is public (except the quarantine, for operators). Writing sensors needs 
 integrator action: a ``professional`` token or above; a scoped token may only send readings of
 sensors inside its scope (others are quarantined as ``out_of_scope``).
 
-``POST /environment/observations`` answers **200** whenever the body could be read, with
-counts and one error per quarantined reading (valid readings are stored, invalid ones
-quarantined: a partial batch is not an error of the request). It answers 413 beyond
+``POST /environment/observations`` answers **200** when the body could be read and at least
+one reading was stored or already was, with counts and one error per quarantined reading
+(valid readings are stored, invalid ones quarantined: a partial batch is not an error of the
+request). When every reading was quarantined it answers **422** problem+json with the same
+counts and errors (the readings stay in the quarantine for operators). It answers 413 beyond
 :data:`MAX_BODY_BYTES`, 415 for another media type and 422 when the body cannot be read as a
 whole (JSON or CSV syntax, header, shape), naming the line, field, value and what was expected;
 then nothing is stored. The transaction is committed before the answer is sent, so a 200
@@ -16,16 +18,18 @@ means the readings are durable; a retried batch is a no-op (counted in ``duplica
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from healthycity.api.deps import get_engine, require_role, require_scope
+from healthycity.api.problems import PROBLEM_TYPE_BASE, problem_response
 from healthycity.auth.models import Identity
 from healthycity.environment import sensors, store
 from healthycity.environment._group_commit import committer_for
@@ -98,6 +102,20 @@ class SensorUpdate(_Schema):
     status: sensors.SensorStatus | None = None
 
 
+class FreshnessPublic(_Schema):
+    """Whether one measured quantity still reports (the stale-sensor check)."""
+
+    latest_observed_at: datetime | None = Field(
+        description="Time of the latest stored reading; null if the sensor never sent one."
+    )
+    silent: bool = Field(
+        description="Active sensor without a reading for longer than the quantity's maximum "
+        "silence (quality.DEFAULT_THRESHOLDS, healthycity's choice: 3 h, three missed hourly "
+        "reports, for pollutants and weather; 8 days for pollen traps read weekly), counted "
+        "from its registration when it never sent one."
+    )
+
+
 class SensorPublic(_Schema):
     """A registered sensor."""
 
@@ -112,6 +130,11 @@ class SensorPublic(_Schema):
     quantities: dict[str, str]
     created_at: datetime
     updated_at: datetime
+    freshness: dict[str, FreshnessPublic] = Field(description="Per measured quantity.")
+    silent: bool = Field(
+        description="Some quantity is silent; only an active sensor can be (inactive and "
+        "retired ones are expected to be quiet)."
+    )
 
 
 class SensorList(_Schema):
@@ -213,12 +236,19 @@ class QuarantineList(_Schema):
 # --- Conversions -----------------------------------------------------------------------------
 
 
-def _sensor_public(sensor: sensors.Sensor) -> SensorPublic:
+def _sensor_public(sensor: sensors.Sensor, now: datetime) -> SensorPublic:
+    silent = sensor.silent_quantities(now)
+    freshness = {
+        q.value: FreshnessPublic(latest_observed_at=sensor.latest_observed_at.get(q),
+                                 silent=q in silent)
+        for q in sensor.quantities
+    }  # fmt: skip
     return SensorPublic(
         id=sensor.id, name=sensor.name, kind=sensor.kind, lon=sensor.lon, lat=sensor.lat,
         commune_code=sensor.commune_code, operator=sensor.operator, status=sensor.status,
         quantities={q.value: u for q, u in sensor.quantities.items()},
         created_at=sensor.created_at, updated_at=sensor.updated_at,
+        freshness=freshness, silent=bool(silent),
     )  # fmt: skip
 
 
@@ -276,7 +306,7 @@ def create_sensor(
         with suppress(NotFoundError):  # replacing a sensor: its current place too
             _check_scope(conn, admin, sensors.get_sensor(conn, body.id).commune_code)
         sensor = sensors.save_sensor(conn, draft, locate=cache.get(conn).locate)
-    return _sensor_public(sensor)
+    return _sensor_public(sensor, datetime.now(UTC))
 
 
 @router.post("/sensors/import", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
@@ -297,7 +327,8 @@ async def import_sensors(
             return saved
 
     saved = await run_in_threadpool(save)
-    return SensorList(count=len(saved), sensors=[_sensor_public(x) for x in saved])
+    now = datetime.now(UTC)
+    return SensorList(count=len(saved), sensors=[_sensor_public(x, now) for x in saved])
 
 
 @router.get("/sensors")
@@ -306,21 +337,24 @@ def list_sensors(
     commune: Annotated[str | None, Query(max_length=16, description="INSEE code.")] = None,
     status: sensors.SensorStatus | None = None,
     quantity: Quantity | None = None,
+    silent: Annotated[bool | None, Query(description="Silent sensors, or the others.")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SensorList:
-    """Registered sensors by id, optionally of one commune, status or quantity."""
+    """Registered sensors by id, optionally of one commune, status or quantity, or silent."""
+    now = datetime.now(UTC)  # one instant for the filter and the answer: they agree
     with engine.connect() as conn:
         found = sensors.list_sensors(conn, commune_code=commune, status=status,
-                                     quantity=quantity, limit=limit, offset=offset)  # fmt: skip
-    return SensorList(count=len(found), sensors=[_sensor_public(x) for x in found])
+                                     quantity=quantity, silent=silent, now=now, limit=limit,
+                                     offset=offset)  # fmt: skip
+    return SensorList(count=len(found), sensors=[_sensor_public(x, now) for x in found])
 
 
 @router.get("/sensors/{sensor_id}")
 def get_sensor(sensor_id: str, engine: EngineDep) -> SensorPublic:
-    """One sensor."""
+    """One sensor, with whether each quantity is silent."""
     with engine.connect() as conn:
-        return _sensor_public(sensors.get_sensor(conn, sensor_id))
+        return _sensor_public(sensors.get_sensor(conn, sensor_id), datetime.now(UTC))
 
 
 @router.patch("/sensors/{sensor_id}")
@@ -335,7 +369,7 @@ def update_sensor(
         _check_scope(conn, admin, sensors.get_sensor(conn, sensor_id).commune_code)
         sensor = sensors.update_sensor(conn, sensor_id, changes, locate=cache.get(conn).locate)
         _check_scope(conn, admin, sensor.commune_code)  # raising rolls the change back
-    return _sensor_public(sensor)
+    return _sensor_public(sensor, datetime.now(UTC))
 
 
 @router.delete("/sensors/{sensor_id}", status_code=204)
@@ -399,11 +433,12 @@ def _scope_communes(conn: Connection, identity: Identity) -> set[str] | None:
 
 @router.post(
     "/observations",
+    response_model=IngestReport,
     openapi_extra={"requestBody": {"content": {"application/json": {}, "text/csv": {}}}},
 )
 async def post_observations(
     request: Request, engine: EngineDep, integrator: Integrator
-) -> IngestReport:
+) -> IngestReport | JSONResponse:
     """Store a batch of readings (JSON or CSV); invalid ones are quarantined, never dropped."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await _read_body(request)
@@ -420,7 +455,13 @@ async def post_observations(
         # Committed (with the batches of concurrent requests: one commit) before answering.
         return _report(committer_for(engine).run(store), payload.lines)
 
-    return await run_in_threadpool(ingest)
+    report = await run_in_threadpool(ingest)
+    if report.quarantined and report.quarantined == report.received:
+        detail = f"All {report.received} reading(s) were quarantined; none was stored."
+        return problem_response(422, detail, request=request,
+                                problem_type=f"{PROBLEM_TYPE_BASE}readings-quarantined",
+                                **report.model_dump(mode="json"))  # fmt: skip
+    return report
 
 
 @router.get("/observations")

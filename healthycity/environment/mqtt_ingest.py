@@ -17,6 +17,8 @@ unacknowledged, and the broker delivers them again on reconnection; storage is i
 
 Payloads are validated with Pydantic; anything refused (not JSON, wrong shape, another
 sensor's id, too large) is quarantined with its reason, field and an excerpt, never dropped.
+A message whose storage raises an unexpected error (a bug) is quarantined as
+``internal_error`` and acknowledged, so that it cannot stop the service at every restart.
 Several processes can share the load with an MQTT shared subscription
 (``$share/<group>/...``), each with its own client id.
 """
@@ -28,10 +30,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NotRequired
 
-import orjson
 from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from typing_extensions import TypedDict  # Pydantic needs this one before Python 3.12
 
 from healthycity.environment._mqtt_client import (
@@ -60,6 +61,10 @@ SHAPE = (
     "or a JSON array of them"
 )
 _MAX_BACKOFF_S = 30.0
+INTERNAL_ERROR_EXPECTED = (
+    "a message the ingestion can store; this one raised an internal error, reported in the "
+    "service log with its stack"
+)
 
 
 class MqttReading(TypedDict):
@@ -74,6 +79,7 @@ class MqttReading(TypedDict):
 
 _ONE = TypeAdapter(MqttReading)
 _MANY = TypeAdapter(list[MqttReading])
+_ITEMS = TypeAdapter(list[Any])  # the same JSON parser: it reads what ``_MANY`` could read
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,7 @@ def _decode_items(out: DecodedMessages, payload: bytes, sensor: str) -> list[Mqt
             _refuse_pydantic(out, _text(payload), first, sensor)
             return []
     items: list[MqttReading] = []
-    for item in orjson.loads(payload):  # valid JSON: only some items are wrong
+    for item in _ITEMS.validate_json(payload):  # valid JSON: only some items are wrong
         try:
             items.append(_ONE.validate_python(item))
         except ValidationError as exc:
@@ -219,7 +225,22 @@ def store_messages(
     engine: Engine, messages: Sequence[Publish], *, topic_prefix: str
 ) -> BatchReport:
     """Store a batch of messages in one transaction and commit it (acknowledge after this)."""
-    decoded = decode_messages(messages, topic_prefix=topic_prefix)
+    return _commit(engine, messages, decode_messages(messages, topic_prefix=topic_prefix))
+
+
+def quarantine_failed(
+    engine: Engine, message: Publish, error: Exception, *, topic_prefix: str
+) -> BatchReport:
+    """Quarantine, as ``internal_error``, a message whose storage raised ``error``; commit."""
+    decoded = DecodedMessages()
+    sensor = _sensor_of(message.topic, topic_prefix.rstrip("/"))
+    decoded.refuse(_text(message.payload), "internal_error", "payload",
+                   f"{type(error).__name__}: {error}", INTERNAL_ERROR_EXPECTED,
+                   sensor)  # fmt: skip
+    return _commit(engine, [message], decoded)
+
+
+def _commit(engine: Engine, messages: Sequence[Publish], decoded: DecodedMessages) -> BatchReport:
     with engine.begin() as conn:
         result = ingest_readings(conn, decoded.readings, door="mqtt")
         quarantine_items(conn, decoded.refused, decoded.errors, door="mqtt")
@@ -262,19 +283,41 @@ class _Consumer:
         batch, self.waiting = waiting[: options.batch_max], waiting[options.batch_max :]
         return batch
 
+    def store(self, batch: Sequence[Publish]) -> list[BatchReport]:
+        """Store and commit ``batch``; after an unexpected error, message by message.
+
+        A message whose storage raises anything but a database or connection error (a bug it
+        triggers) would never be acknowledged: the broker would deliver it again at every
+        restart, and the consumer would stop on it each time (a poison message). Alone, it is
+        quarantined as ``internal_error`` instead, and acknowledged once that is committed.
+        Database and connection errors propagate: nothing is acknowledged, the batch comes back.
+        """
+        prefix = self.options.topic_prefix
+        try:
+            return [store_messages(self.engine, batch, topic_prefix=prefix)]
+        except (SQLAlchemyError, ConnectionError, self.engine.dialect.loaded_dbapi.Error):
+            raise
+        except Exception as exc:  # a bug: stop it at the one message that triggers it
+            if len(batch) > 1:
+                return [report for message in batch for report in self.store([message])]
+            logger.exception("mqtt message quarantined reason=internal_error topic=%s",
+                             batch[0].topic)  # fmt: skip
+            return [quarantine_failed(self.engine, batch[0], exc, topic_prefix=prefix)]
+
     def serve(self, connection: MqttConnection) -> None:
         while not self.stop.is_set() or self.waiting:
             batch = self.gather(connection)
             if not batch:
                 continue
-            report = store_messages(self.engine, batch, topic_prefix=self.options.topic_prefix)
+            reports = self.store(batch)
             connection.acknowledge([m.packet_id for m in batch if m.qos])
             self.has_stored = True
-            logger.debug("mqtt batch stored messages=%d accepted=%d quarantined=%d",
-                         len(batch), report.result.accepted,
-                         report.result.quarantined + report.refused)  # fmt: skip
-            if self.on_committed is not None:
-                self.on_committed(report)
+            for report in reports:
+                logger.debug("mqtt batch stored messages=%d accepted=%d quarantined=%d",
+                             len(report.messages), report.result.accepted,
+                             report.result.quarantined + report.refused)  # fmt: skip
+                if self.on_committed is not None:
+                    self.on_committed(report)
 
 
 def run_mqtt_ingest(

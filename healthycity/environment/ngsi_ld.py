@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
+from healthycity.environment._readings import parse_value
 from healthycity.environment.quantities import POLLEN_QUANTITIES, Quantity, spec_of
 from healthycity.environment.store import Observation, flag_names
 from healthycity.errors import ValidationError
@@ -243,24 +244,11 @@ def utc_text(raw: object) -> object:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
 def _reading(quantity: Quantity, attribute: _Attribute, date_observed: object) -> dict[str, object]:
     value, code = attribute.value, attribute.unit_code
     reading: dict[str, object] = {"quantity": quantity.value, "value": value}
     if quantity is Quantity.RELATIVE_HUMIDITY and code in _FRACTION_CODES:
-        number = _number(value)  # a fraction of one in the data model
+        number = parse_value(value)  # a fraction of one in the data model
         reading |= {"value": value if number is None else number * 100.0, "unit": "%"}
     elif isinstance(code, str):
         reading["unit"] = UNIT_CODES.get(code, code)

@@ -82,7 +82,7 @@ def _parse_body(request: Request, body: bytes) -> tuple[object, str]:
         raise NgsiLdError(msg)
     try:
         return json.loads(body), media
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also an integer past 4,300 digits, deep nesting
         msg = f"The body is not JSON ({exc}); expected a JSON entity or array of entities."
         raise NgsiLdError(msg, error="InvalidRequest") from exc
 

@@ -82,13 +82,18 @@ class IngestResult:
 
 
 def _sensor_ids(readings: Sequence[object]) -> list[str]:
-    """The sensor ids (texts) the batch names, sorted."""
+    """The sensor ids (texts) the batch names, sorted.
+
+    An id holding NUL cannot be registered (``sensors.SENSOR_ID_PATTERN``) nor sent to
+    PostgreSQL: it is left out, and its readings are quarantined as from an unknown sensor.
+    """
     return sorted(
         {
             sensor_id
             for r in readings
             if (type(r) is dict or isinstance(r, Mapping))  # dict first: the ABC check is slow
             and isinstance(sensor_id := r.get("sensor_id"), str)
+            and "\x00" not in sensor_id
         }
     )
 
@@ -360,24 +365,38 @@ def _conflict_errors(batch: _Batch, qc: BatchQc) -> list[ItemError]:
     ]  # fmt: skip
 
 
+def _storable(text: str) -> str:
+    """``text`` with each NUL character written as the four characters of its escape.
+
+    PostgreSQL text cannot hold NUL, and the input that carried one must still reach the
+    quarantine.
+    """
+    return text.replace("\x00", "\\x00")
+
+
 def _quarantine(
     conn: Connection, readings: Sequence[object], errors: list[ItemError], *, door: Door,
     received: datetime,
 ) -> None:  # fmt: skip
     def text(value: object, limit: int) -> str | None:
         shown = excerpt(value, limit)
-        return None if shown is None else shown if isinstance(shown, str) else json.dumps(shown)
+        if shown is None:
+            return None
+        return _storable(shown) if isinstance(shown, str) else json.dumps(shown)
+
+    def cut(value: str | None, limit: int) -> str | None:
+        return None if value is None else _storable(value[:limit])
 
     bulk.insert_columns(
         conn,
         tables.quarantine,
         {
-            "sensor_id": [None if e.sensor_id is None else e.sensor_id[:200] for e in errors],
-            "quantity": [None if e.quantity is None else e.quantity[:64] for e in errors],
+            "sensor_id": [cut(e.sensor_id, 200) for e in errors],
+            "quantity": [cut(e.quantity, 64) for e in errors],
             "reason": [e.reason for e in errors],
             "field": [e.field for e in errors],
             "value": [text(e.value, 200) for e in errors],
-            "expected": [e.expected for e in errors],
+            "expected": [_storable(e.expected) for e in errors],
             "payload": [text(readings[e.index], PAYLOAD_CHARS) for e in errors],
         },
         constants={"received_at": received, "door": door},

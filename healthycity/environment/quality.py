@@ -225,19 +225,37 @@ def check_stale(series: Series, thresholds: QcThresholds) -> FlagArray:
     return flags
 
 
-def is_stale(last_observed_at: datetime | None, now: datetime, max_silence: timedelta) -> bool:
-    """Whether a sensor whose last reading was at ``last_observed_at`` is stale at ``now``.
+def stale_cutoff(
+    quantity: Quantity, now: datetime, *, thresholds: QcThresholds | None = None
+) -> datetime:
+    """The time (UTC) a series of ``quantity`` needs a reading at or after not to be stale.
 
-    A sensor that never reported is stale. Both times must be timezone-aware.
-
-    >>> from datetime import UTC
-    >>> is_stale(datetime(2026, 7, 1, 8, tzinfo=UTC), datetime(2026, 7, 1, 12, tzinfo=UTC),
-    ...          timedelta(hours=3))
-    True
+    ``now`` minus the quantity's ``max_silence`` (:data:`DEFAULT_THRESHOLDS` unless given).
+    SQL filters compare stored times with it, so that they agree with :func:`is_stale`.
     """
-    if last_observed_at is None:
-        return True
-    return now - last_observed_at > max_silence
+    limits = thresholds or DEFAULT_THRESHOLDS[quantity]
+    return now.astimezone(UTC) - limits.max_silence
+
+
+def is_stale(
+    quantity: Quantity,
+    last_observed_at: datetime | None,
+    now: datetime,
+    *,
+    thresholds: QcThresholds | None = None,
+) -> bool:
+    """Whether a series of ``quantity`` last read at ``last_observed_at`` is silent at ``now``.
+
+    Silent (stale): no reading for longer than the quantity's ``max_silence``, whose values and
+    sources are given with :data:`DEFAULT_THRESHOLDS`. A series that never reported is stale.
+    Both times must be timezone-aware.
+
+    >>> last, now = datetime(2026, 7, 1, 8, tzinfo=UTC), datetime(2026, 7, 1, 12, tzinfo=UTC)
+    >>> is_stale(Quantity.NO2, last, now), is_stale(Quantity.POLLEN_BIRCH, last, now)
+    (True, False)
+    """
+    cutoff = stale_cutoff(quantity, now, thresholds=thresholds)
+    return last_observed_at is None or last_observed_at < cutoff
 
 
 def check_duplicates(

@@ -9,9 +9,21 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from healthycity.environment import tables
+from healthycity.environment.quality import is_stale, stale_cutoff
 from healthycity.environment.quantities import Quantity, parse_quantity
 from healthycity.environment.units import normalise
 from healthycity.errors import NotFoundError, RecordError, ValidationError
@@ -40,6 +52,8 @@ Locate = Callable[[float, float], str | None]
 
 s = tables.sensors
 sq = tables.sensor_quantities
+lt = tables.latest
+_same_series = and_(lt.c.sensor_id == sq.c.sensor_id, lt.c.quantity == sq.c.quantity)
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,24 @@ class Sensor:
     quantities: Mapping[Quantity, str] = field(default_factory=dict)
     created_at: datetime = datetime(1970, 1, 1, tzinfo=UTC)
     updated_at: datetime = datetime(1970, 1, 1, tzinfo=UTC)
+    # Time of the latest stored reading of each measured quantity that has one (env_latest).
+    latest_observed_at: Mapping[Quantity, datetime] = field(default_factory=dict)
+
+    def silent_quantities(self, now: datetime) -> list[Quantity]:
+        """The measured quantities silent at ``now`` (``quality.is_stale``).
+
+        Only an ``active`` sensor can be silent: an inactive or retired one is expected to be
+        quiet. A quantity never reported counts from the sensor's registration, so a sensor
+        just installed is not reported before it had the time to send. :func:`_silent_clause`
+        is the same rule in SQL.
+        """
+        if self.status != "active":
+            return []
+        return [
+            q
+            for q in self.quantities
+            if is_stale(q, self.latest_observed_at.get(q, self.created_at), now)
+        ]
 
 
 def check_sensor_id(sensor_id: str) -> str:
@@ -106,15 +138,19 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _sensors_from_rows(conn: Connection, rows: list[Any]) -> list[Sensor]:
     units: dict[str, dict[Quantity, str]] = {r.id: {} for r in rows}
+    latest: dict[str, dict[Quantity, datetime]] = {r.id: {} for r in rows}
     ids = list(units)
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        for sensor_id, quantity, unit in conn.execute(
-            select(sq.c.sensor_id, sq.c.quantity, sq.c.unit)
+        for sensor_id, quantity, unit, observed_at in conn.execute(
+            select(sq.c.sensor_id, sq.c.quantity, sq.c.unit, lt.c.observed_at)
+            .select_from(sq.outerjoin(lt, _same_series))
             .where(sq.c.sensor_id.in_(chunk))
             .order_by(sq.c.sensor_id, sq.c.quantity)
         ):
             units[sensor_id][Quantity(quantity)] = unit
+            if observed_at is not None:
+                latest[sensor_id][Quantity(quantity)] = _as_utc(observed_at)
     return [
         Sensor(
             id=r.id,
@@ -128,6 +164,7 @@ def _sensors_from_rows(conn: Connection, rows: list[Any]) -> list[Sensor]:
             quantities=units[r.id],
             created_at=_as_utc(r.created_at),
             updated_at=_as_utc(r.updated_at),
+            latest_observed_at=latest[r.id],
         )
         for r in rows
     ]
@@ -148,11 +185,20 @@ def list_sensors(
     commune_code: str | None = None,
     status: str | None = None,
     quantity: Quantity | None = None,
+    silent: bool | None = None,
+    now: datetime | None = None,
     limit: int = 1000,
     offset: int = 0,
 ) -> list[Sensor]:
-    """Sensors by id, optionally of one commune, status or measured quantity."""
+    """Sensors by id, optionally of one commune, status, measured quantity or silence.
+
+    ``silent`` keeps the sensors that are (True) or are not (False) silent at ``now`` (default:
+    the clock), as :meth:`Sensor.silent_quantities` decides.
+    """
     query = select(s).order_by(s.c.id).limit(limit).offset(offset)
+    if silent is not None:
+        clause = _silent_clause(now or datetime.now(UTC))
+        query = query.where(clause if silent else ~clause)
     if commune_code is not None:
         query = query.where(s.c.commune_code == commune_code)
     if status is not None:
@@ -161,6 +207,29 @@ def list_sensors(
         measured = select(sq.c.sensor_id).where(sq.c.quantity == quantity.value)
         query = query.where(s.c.id.in_(measured))
     return _sensors_from_rows(conn, list(conn.execute(query)))
+
+
+def _silent_clause(now: datetime) -> ColumnElement[bool]:
+    """:meth:`Sensor.silent_quantities` in SQL, for filtering before ``LIMIT``/``OFFSET``.
+
+    Active, and a measured quantity whose latest reading (``env_latest``), or the sensor's
+    registration when it has none, is before its ``quality.stale_cutoff``.
+    """
+    by_cutoff: dict[datetime, list[str]] = {}
+    for q in Quantity:
+        by_cutoff.setdefault(stale_cutoff(q, now), []).append(q.value)
+    registered = s.alias("registered")
+    since = func.coalesce(lt.c.observed_at, registered.c.created_at)
+    late = or_(*(and_(sq.c.quantity.in_(names), since < cutoff)
+                 for cutoff, names in by_cutoff.items()))  # fmt: skip
+    silent_series = (
+        select(sq.c.sensor_id)
+        .select_from(
+            sq.join(registered, registered.c.id == sq.c.sensor_id).outerjoin(lt, _same_series)
+        )
+        .where(late)
+    )
+    return and_(s.c.status == "active", s.c.id.in_(silent_series))
 
 
 def resolve_commune(conn: Connection, draft: SensorDraft, locate: Locate) -> str:

@@ -1,5 +1,6 @@
 """Environment API: sensor registry, reading ingestion (JSON, CSV), series, quarantine."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -182,6 +183,7 @@ def test_post_observations_csv_names_lines(registered: TestClient, integrator: d
     [
         (b'[{"sensor_id": "nevers-1",', "application/json", 422, "body"),
         (b'{"readings": []}', "application/json", 422, "body"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 422, "body"),  # was a 500
         (b"sensor,value\nx,1\n", "text/csv", 422, "header"),
         (b"sensor_id,quantity,observed_at,value,unit\na,b\n", "text/csv", 422, "row"),
         (b"<xml/>", "application/xml", 415, None),
@@ -199,6 +201,27 @@ def test_post_observations_refuses_unreadable_bodies(
         assert body["errors"][0]["field"] == field
         assert body["errors"][0]["expected"]
     assert registered.get(f"{API}/observations").json()["count"] == 0
+
+
+def test_post_observations_quarantines_times_and_values_beyond_range(
+    registered: TestClient, integrator: dict
+) -> None:
+    # Each was a 500 (OverflowError): years past 9999 or before 1 once in UTC, an integer
+    # past a double (JSON reads it as an integer, not as 1e999's infinity).
+    batch = [reading(0), reading(1) | {"observed_at": "9999-12-31T23:59:59-14:00"},
+             reading(2) | {"observed_at": "0001-01-01T00:00:00+14:00"},
+             reading(3, value=int("9" * 400))]  # fmt: skip
+
+    answer = registered.post(f"{API}/observations", content=json.dumps(batch),
+                             headers=integrator | {"Content-Type": "application/json"})  # fmt: skip
+
+    assert answer.status_code == 200, answer.text
+    assert [(e["index"], e["reason"], e["field"], e["value"]) for e in answer.json()["errors"]] == [
+        (1, "future_timestamp", "observed_at", "10000-01-01T13:59:59.000000Z"),
+        (2, "too_old", "observed_at", "0000-12-31T10:00:00.000000Z"),
+        (3, "not_finite", "value", "inf"),
+    ]
+    assert registered.get(f"{API}/observations").json()["count"] == 1
 
 
 def test_post_observations_refuses_oversized_bodies(
@@ -226,8 +249,12 @@ def test_scoped_integrator_cannot_report_for_other_territories(
 ) -> None:
     cher = auth(mint_token("professional", scope="departement/18"))
 
-    report = registered.post(f"{API}/observations", json=[reading()], headers=cher).json()
+    answer = registered.post(f"{API}/observations", json=[reading()], headers=cher)
 
+    # nothing of the batch stored: the request fails as a whole, its reading is quarantined
+    report = assert_problem(answer, 422)
+    assert report["type"].endswith("/readings-quarantined")
+    assert (report["received"], report["accepted"], report["quarantined"]) == (1, 0, 1)
     assert report["errors"][0]["reason"] == "out_of_scope"
 
 
@@ -248,3 +275,39 @@ def test_get_observations_aggregates_by_hour_and_day(
     assert sum(a["count"] for a in daily["aggregates"]) == 3
     naive = registered.get(f"{API}/observations", params={"from": "2026-07-01T00:00:00"})
     assert_problem(naive, 422)
+
+
+def test_sensors_say_which_are_silent(
+    registered: TestClient, admin: dict[str, str], integrator: dict[str, str]
+) -> None:
+    # The API reads the clock: readings 5 h (pm25 limit 3 h: silent) and 1 h (fresh) old.
+    now = datetime.now(UTC).replace(microsecond=0)
+    five_h, one_h = now - timedelta(hours=5), now - timedelta(hours=1)
+    for sensor_id in ("never-1", "off-1"):
+        registered.post(f"{API}/sensors", json=sensor_body(sensor_id), headers=admin)
+    batch = [
+        reading(sensor_id=sensor_id, quantity=quantity, observed_at=moment.isoformat())
+        for sensor_id, quantity, moment in (
+            ("nevers-1", "pm25", five_h), ("nevers-1", "no2", one_h), ("off-1", "pm25", five_h)
+        )
+    ]  # fmt: skip
+    stored = registered.post(f"{API}/observations", json=batch, headers=integrator).json()
+    registered.patch(f"{API}/sensors/off-1", json={"status": "inactive"}, headers=admin)
+
+    one = registered.get(f"{API}/sensors/nevers-1").json()
+    silent = registered.get(f"{API}/sensors", params={"silent": "true"}).json()
+    others = registered.get(f"{API}/sensors", params={"silent": "false"}).json()
+    everyone = {s["id"]: s for s in registered.get(f"{API}/sensors").json()["sensors"]}
+
+    assert stored["accepted"] == 3
+    assert one["silent"] is True
+    assert {q: (datetime.fromisoformat(f["latest_observed_at"]), f["silent"])
+            for q, f in one["freshness"].items()} == {"pm25": (five_h, True),
+                                                      "no2": (one_h, False)}  # fmt: skip
+    assert [s["id"] for s in silent["sensors"]] == ["nevers-1"]
+    # never-1 was registered just now: it has its 3 h to send before it counts as silent
+    assert [s["id"] for s in others["sensors"]] == ["never-1", "off-1"]
+    assert everyone["never-1"]["freshness"]["pm25"] == {"latest_observed_at": None, "silent": False}
+    assert everyone["off-1"]["silent"] is False  # inactive: its old reading is expected
+    assert everyone["off-1"]["freshness"]["pm25"]["silent"] is False
+    assert_problem(registered.get(f"{API}/sensors", params={"silent": "maybe"}), 422)

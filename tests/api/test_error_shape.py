@@ -85,6 +85,33 @@ def test_error_shape_is_problem_json(
         assert response.headers["www-authenticate"] == "Bearer"
 
 
+def test_error_shape_unexpected_error_is_a_problem_without_its_text(
+    writable_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        msg = "secret internal detail"
+        raise RuntimeError(msg)
+
+    writable_client.app.add_api_route(f"{API}/test-broken", broken)
+    # The server error middleware answers, then raises again for the server: not to the test.
+    client = TestClient(writable_client.app, raise_server_exceptions=False)
+
+    response = client.get(f"{API}/test-broken")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert (problem["status"], problem["title"]) == (500, "Internal Server Error")
+    assert problem["type"] == "https://healthycity.fr/problems/internal-server-error"
+    assert problem["instance"] == f"{API}/test-broken"
+    assert problem["detail"]
+    assert "secret" not in response.text
+    assert "RuntimeError" not in response.text
+    (record,) = [r for r in caplog.records if r.name == "healthycity.api.problems"]
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "secret internal detail"  # the stack goes to the log
+
+
 def test_error_shape_validation_problems_list_each_error(writable_client: TestClient) -> None:
     response = writable_client.get(f"{API}/territories/locate", params={"lon": 200})
 

@@ -109,6 +109,13 @@ def assert_ngsi_problem(answer, status: int, error: str) -> dict:
     return problem
 
 
+def test_every_example_shipped_is_in_the_expectations() -> None:
+    """A new example file must be given its expectation, so that none goes untested."""
+    shipped = {p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("*/example*.json*")}
+
+    assert shipped == set(EXPECTED)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_ngsi_ld_every_smart_data_models_example_is_accepted_by_create(
     broker: TestClient, agent: dict, operator: dict, name: str
@@ -185,6 +192,40 @@ def test_ngsi_ld_upsert_answers_207_naming_each_failed_entity(
     assert quarantined(broker, operator) == {
         ("pm25", "unknown_sensor"), ("no2", "unknown_sensor"), (None, "unsupported_type"),
         ("pm25", "out_of_range"),
+    }  # fmt: skip
+
+
+def test_ngsi_ld_upsert_quarantines_times_and_values_beyond_range(
+    broker: TestClient, agent: dict, operator: dict
+) -> None:
+    # Each was a 500 (OverflowError): years past 9999 or before 1 once in UTC, an integer past
+    # a double (relativeHumidity, a fraction, is scaled to % before the pipeline sees it).
+    good = {"id": "urn:ngsi-ld:AirQualityObserved:nevers-1", "type": "AirQualityObserved",
+            "dateObserved": STAMP, "pm25": 12.5}  # fmt: skip
+    future = good | {"id": "urn:ngsi-ld:AirQualityObserved:future", "refDevice": "nevers-1",
+                     "dateObserved": "9999-12-31T23:59:59-14:00"}  # fmt: skip
+    past = future | {"id": "urn:ngsi-ld:AirQualityObserved:past",
+                     "dateObserved": "0001-01-01T00:00:00+14:00"}  # fmt: skip
+    huge = {"id": "urn:ngsi-ld:AirQualityObserved:huge", "type": "AirQualityObserved",
+            "refDevice": MADRID, "dateObserved": STAMP, "no2": int("9" * 400),
+            "relativeHumidity": int("9" * 400)}  # fmt: skip
+
+    answer = post(broker, "/entityOperations/upsert", [good, future, past, huge],
+                  "application/json", agent)  # fmt: skip
+
+    assert answer.status_code == 207, answer.text
+    result = answer.json()
+    assert result["success"] == [good["id"]]
+    details = {e["entityId"]: e["error"]["detail"] for e in result["errors"]}
+    assert list(details) == [future["id"], past["id"], huge["id"]]
+    assert "10000-01-01T13:59:59" in details[future["id"]]
+    assert "0000-12-31T10:00:00" in details[past["id"]]
+    assert "not finite" in details[huge["id"]]
+    assert stored(broker, "nevers-1") == {"pm25": 12.5}
+    assert stored(broker, MADRID) == {}
+    assert quarantined(broker, operator) == {
+        ("pm25", "future_timestamp"), ("pm25", "too_old"), ("no2", "not_finite"),
+        ("relative_humidity", "not_finite"),
     }  # fmt: skip
 
 
@@ -274,6 +315,7 @@ def test_ngsi_ld_normalized_output_posts_back_as_a_no_op(broker: TestClient, age
     ("content", "media", "extra", "status", "error"),
     [
         (b"[{", "application/json", {}, 400, "InvalidRequest"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", {}, 400, "InvalidRequest"),
         (b'{"id": "x"}', "application/json", {}, 400, "BadRequestData"),
         (b"[]", "application/json", {}, 400, "BadRequestData"),
         (b'[{"type": "AirQualityObserved"}]', "application/json", {}, 400, "BadRequestData"),

@@ -202,6 +202,70 @@ def test_mqtt_ingest_quarantines_what_it_cannot_store(
     assert "JSON" in bad_json.expected
 
 
+def test_mqtt_ingest_quarantines_times_numbers_and_nesting_beyond_range(
+    sensors_engine: Engine, options: MqttIngestOptions, mqtt_url: str, prefix: str
+) -> None:
+    m1 = observations_topic(prefix, "m1")
+    future = reading(0, 5.0) | {"observed_at": "9999-12-31T23:59:59-14:00"}  # year 10000 in UTC
+    past = reading(0, 5.0) | {"observed_at": "0001-01-01T00:00:00+14:00"}  # year 0 in UTC
+    huge = b'{"quantity": "pm25", "observed_at": "%s", "value": %s}' % (
+        T0.isoformat().encode(), b"9" * 400)  # fmt: skip
+    deep = b"[" * 100_000 + b"]" * 100_000
+    payloads = [json.dumps(future).encode(), json.dumps(past).encode(), huge, deep,
+                json.dumps(reading(1, 6.0)).encode()]  # fmt: skip
+    messages = [(m1, payload) for payload in payloads]
+
+    with consuming(sensors_engine, options):
+        publish(mqtt_url, messages)
+        wait_for(lambda: count(sensors_engine) == 1)  # the valid reading published last
+        wait_for(lambda: count(sensors_engine, tables.quarantine) == 4)
+    with consuming(sensors_engine, options):  # everything was acknowledged: nothing comes back
+        time.sleep(0.5)
+
+    assert count(sensors_engine, tables.quarantine) == 4
+    with sensors_engine.connect() as conn:
+        entries = store.get_quarantine(conn, limit=10)
+    assert sorted((e.reason, e.field, e.value) for e in entries) == [
+        ("bad_json", "payload", "[" * 199 + "…"),
+        ("future_timestamp", "observed_at", "10000-01-01T13:59:59.000000Z"),
+        ("not_finite", "value", "inf"),
+        ("too_old", "observed_at", "0000-12-31T10:00:00.000000Z"),
+    ]
+
+
+def test_mqtt_ingest_quarantines_a_message_that_raises_and_acknowledges_it(
+    sensors_engine: Engine, options: MqttIngestOptions, mqtt_url: str, prefix: str
+) -> None:
+    # A quantity this version does not know, registered by another (newer) one: storing its
+    # reading raises a ValueError, a bug. Such a message used to stop the consumer before its
+    # PUBACK, and the broker delivered it again at every restart (a poison message).
+    with sensors_engine.begin() as conn:
+        add_sensor(conn, "m3", {"benzene": "µg/m³"})
+    with consuming(sensors_engine, options):
+        pass  # the persistent session: what follows is delivered in one batch at the restart
+    poison = {"quantity": "benzene", "observed_at": T0.isoformat(), "value": 1.5}
+    valid = reading(0, 7.0)
+    publish(mqtt_url, [(observations_topic(prefix, "m3"), json.dumps(poison).encode()),
+                       (observations_topic(prefix, "m1"), json.dumps(valid).encode())])  # fmt: skip
+
+    with consuming(sensors_engine, options):
+        wait_for(lambda: count(sensors_engine) == 1)  # published after the poison message
+        wait_for(lambda: count(sensors_engine, tables.quarantine) == 1)
+    with consuming(sensors_engine, options):  # acknowledged: nothing comes back
+        time.sleep(0.5)
+
+    assert count(sensors_engine, tables.quarantine) == 1
+    with sensors_engine.connect() as conn:
+        (entry,) = store.get_quarantine(conn, limit=10)
+        (stored,) = store.get_observations(conn, store.SeriesFilter(), limit=10)
+    assert (entry.reason, entry.field, entry.sensor_id, entry.door) == (
+        "internal_error", "payload", "m3", "mqtt")  # fmt: skip
+    assert entry.value == "ValueError: 'benzene' is not a valid Quantity"
+    assert "service log" in entry.expected
+    assert json.loads(entry.payload) == poison
+    assert (stored.sensor_id, stored.value) == ("m1", 7.0)
+
+
 def test_mqtt_ingest_shares_the_load_between_two_consumers(
     sensors_engine: Engine, options: MqttIngestOptions, mqtt_url: str, prefix: str
 ) -> None:

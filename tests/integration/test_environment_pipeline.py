@@ -98,10 +98,14 @@ BAD_READINGS = [
     (reading() | {"observed_at": "yesterday"}, "bad_timestamp", "observed_at"),
     (reading(hours=12.1), "future_timestamp", "observed_at"),  # NOW + 6 min
     (reading() | {"observed_at": "1970-01-01T00:00:00Z"}, "too_old", "observed_at"),
+    # beyond the years 1-9999 once in UTC: were an OverflowError (500)
+    (reading() | {"observed_at": "9999-12-31T23:59:59-14:00"}, "future_timestamp", "observed_at"),
+    (reading() | {"observed_at": "0001-01-01T00:00:00+14:00"}, "too_old", "observed_at"),
     (reading(value=-1.0), "out_of_range", "value"),
     (reading(value=801.0), "out_of_range", "value"),
     (reading(quantity="temperature", value=140.0, unit="°F"), "out_of_range", "value"),
     (reading(value="NaN"), "not_finite", "value"),
+    (reading(value=int("9" * 400)), "not_finite", "value"),  # past a double: was a 500
     (reading(value="ten"), "bad_type", "value"),
     (reading(value=True), "bad_type", "value"),
     (reading(sensor=12), "bad_type", "sensor_id"),
@@ -127,6 +131,37 @@ def test_ingest_readings_quarantines_an_invalid_reading(
     assert (entry.reason, entry.field, entry.door) == (reason, field, "http")
     assert entry.payload
     assert [o.sensor_id for o in stored] == ["s2"]  # nothing invalid stored
+
+
+def test_ingest_readings_names_times_beyond_year_9999_in_utc(sensors_engine: Engine) -> None:
+    # 9999-12-31T23:59:59 at UTC-14 is 10000-01-01T13:59:59 UTC; 0001-01-01T00:00 at UTC+14
+    # is 0000-12-31T10:00 UTC: neither fits a datetime, the error still names them in UTC.
+    stamps = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]
+
+    result = ingest(sensors_engine, [reading() | {"observed_at": stamp} for stamp in stamps])
+
+    assert [(e.reason, e.value) for e in result.errors] == [
+        ("future_timestamp", "10000-01-01T13:59:59.000000Z"),
+        ("too_old", "0000-12-31T10:00:00.000000Z"),
+    ]
+    assert result.errors[1].expected == "a time after 1990-01-01T00:00:00+00:00"
+
+
+def test_ingest_readings_quarantines_text_holding_nul(sensors_engine: Engine) -> None:
+    # PostgreSQL text cannot hold NUL: the quarantine writes it as its escape (was a 500).
+    items = [reading(sensor="s1\x00"), reading(value="1\x00"), reading(quantity="pm25\x00")]
+
+    result = ingest(sensors_engine, items)
+
+    assert [e.reason for e in result.errors] == ["unknown_sensor", "bad_type", "unknown_quantity"]
+    with sensors_engine.connect() as conn:
+        entries = sorted(store.get_quarantine(conn), key=lambda e: e.id)
+    assert [(e.sensor_id, e.quantity, e.value) for e in entries] == [
+        ("s1\\x00", "pm25", "s1\\x00"),
+        ("s1", "pm25", "1\\x00"),
+        ("s1", "pm25\\x00", "pm25\\x00"),
+    ]
+    assert all("\x00" not in (e.payload or "") for e in entries)
 
 
 def test_ingest_readings_keeps_the_first_value_of_a_conflict_and_flags_it(

@@ -1,6 +1,7 @@
 """The air-quality and quarantine pages: HTTP on both backends, and in headless Chromium."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from sqlalchemy import Engine
 from healthycity.api.app import create_app
 from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
+from healthycity.environment import sensors
 from healthycity.environment.pipeline import ingest_readings
+from healthycity.environment.quantities import Quantity
 from tests.environment_indices_seed import seed_all
 from tests.web.conftest import Browsing, client_on, serve_app
 
@@ -68,6 +71,31 @@ def test_quarantine_page_keeps_the_token_out_of_forms(pages: TestClient) -> None
     assert page.status_code == 200
     assert 'id="operator-token" type="password"' in page.text
     assert 'name="token"' not in page.text
+
+
+def test_air_quality_page_names_silent_sensors(seeded: Engine, pages: TestClient) -> None:
+    # The page reads the clock: lc-urzy reported an hour ago (pm25 limit: 3 h).
+    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    with seeded.begin() as conn:
+        ingest_readings(conn, [{"sensor_id": "lc-urzy", "quantity": "pm25", "value": 8.0,
+                                "observed_at": recent}], door="http")  # fmt: skip
+        draft = sensors.SensorDraft("new-nevers", "Nouvelle station", "reference", 3.159, 46.99,
+                                    {Quantity.NO2: "µg/m³"}, commune_code="58194")  # fmt: skip
+        # registered 4 h ago and silent since (a sensor just registered has its 3 h to send)
+        sensors.save_sensor(conn, draft, locate=lambda _lon, _lat: None,
+                            now=datetime.now(UTC) - timedelta(hours=4))  # fmt: skip
+
+    french = pages.get("/qualite-air", params={"date": DAY}).text
+    english = pages.get("/qualite-air", params={"date": DAY, "lang": "en"}).text
+
+    # ref-nevers' last readings: 2026-01-15 22:00 UTC, 23:00 in Paris (UTC+1 in winter).
+    assert ('<option value="ref-nevers">Station ref-nevers (station de référence) — muet depuis '
+            "le 15/01/2026 23:00</option>") in french  # fmt: skip
+    assert ('<option value="ref-nevers">Station ref-nevers (reference station) — silent since '
+            "2026-01-15 23:00</option>") in english  # fmt: skip
+    assert '<option value="lc-urzy">Station lc-urzy (micro-capteur)</option>' in french
+    assert "(station de référence) — muet : aucune mesure reçue</option>" in french
+    assert "(reference station) — silent: no reading received</option>" in english
 
 
 # --- In a real browser --------------------------------------------------------------------

@@ -80,6 +80,22 @@ def test_decode_messages_refuses_with_reason_field_and_excerpt() -> None:
     assert len(decoded.readings) == 1  # the valid item of the list
 
 
+def test_decode_messages_reads_numbers_past_a_double() -> None:
+    huge = b"9" * 400
+    single = b'{"quantity": "pm25", "observed_at": "%s", "value": %s}' % (T.encode(), huge)
+    # A list with a wrong item is read again item by item: orjson refused the number there.
+    listed = b"[%s, %s, 7]" % (single, single.replace(huge, b"1e999"))
+
+    decoded = decode_messages([message(single), message(listed)], topic_prefix="hc")
+
+    assert [r["value"] for r in decoded.readings] == [float("inf"), float("inf")]
+    assert [(e.index, e.reason, e.field) for e in decoded.errors] == [
+        (0, "bad_type", "value"),  # read item by item, it is an integer no double holds
+        (1, "bad_type", "payload"),
+    ]
+    assert decoded.errors[0].value == "9" * 199 + "…"  # echoed as bounded text
+
+
 def test_subscription_filter_shared_or_not() -> None:
     assert subscription_filter("city/air") == "city/air/+/observations"
     assert subscription_filter("city/air/", "g1") == "$share/g1/city/air/+/observations"

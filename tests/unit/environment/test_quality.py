@@ -21,6 +21,7 @@ from healthycity.environment.quality import (
     is_stale,
     run_qc,
     spike_statistic,
+    stale_cutoff,
 )
 from healthycity.environment.quantities import Quantity
 from healthycity.errors import ValidationError
@@ -105,12 +106,52 @@ def test_check_stale_flags_the_value_after_a_long_silence() -> None:
     assert flags.tolist() == [0, 0, QcFlag.STALE, 0]
 
 
-def test_is_stale_of_a_sensor() -> None:
+def test_is_stale_of_a_series() -> None:
     last = datetime(2026, 7, 1, 8, tzinfo=UTC)
-    limit = timedelta(hours=3)
-    assert not is_stale(last, last + limit, limit)
-    assert is_stale(last, last + limit + timedelta(seconds=1), limit)
-    assert is_stale(None, last, limit)
+    hours_3, days_8 = timedelta(hours=3), timedelta(days=8)  # DEFAULT_THRESHOLDS
+    assert not is_stale(Quantity.NO2, last, last + hours_3)
+    assert is_stale(Quantity.NO2, last, last + hours_3 + timedelta(microseconds=1))
+    assert not is_stale(Quantity.POLLEN_BIRCH, last, last + days_8)
+    assert is_stale(Quantity.POLLEN_BIRCH, last, last + days_8 + timedelta(seconds=1))
+    assert is_stale(Quantity.NO2, None, last)
+    paris = last.astimezone(ZoneInfo("Europe/Paris"))  # 10:00 local: the same instant
+    assert not is_stale(Quantity.NO2, paris, last + hours_3)
+
+
+def test_is_stale_takes_other_thresholds() -> None:
+    last = datetime(2026, 7, 1, 8, tzinfo=UTC)
+    hourly_limit = QcThresholds(spike=None, flat_line_count=6, max_silence=timedelta(hours=1))
+    assert is_stale(Quantity.NO2, last, last + timedelta(hours=2), thresholds=hourly_limit)
+    assert stale_cutoff(Quantity.NO2, last, thresholds=hourly_limit) == last - timedelta(hours=1)
+
+
+_moments = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(
+    quantity=st.sampled_from(list(Quantity)),
+    last=st.none() | _moments,
+    now=_moments,
+    later_by=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30)),
+)
+def test_is_stale_once_silent_stays_silent(
+    quantity: Quantity, last: datetime | None, now: datetime, later_by: timedelta
+) -> None:
+    if is_stale(quantity, last, now):
+        assert is_stale(quantity, last, now + later_by)
+    # and a newer reading never makes a fresh series stale
+    if last is not None and not is_stale(quantity, last, now):
+        assert not is_stale(quantity, last + later_by, now)
+
+
+@given(quantity=st.sampled_from(list(Quantity)), last=_moments, now=_moments)
+def test_is_stale_is_silence_longer_than_the_limit(
+    quantity: Quantity, last: datetime, now: datetime
+) -> None:
+    limit = DEFAULT_THRESHOLDS[quantity].max_silence
+    assert is_stale(quantity, last, now) == (now - last > limit)
 
 
 def test_check_duplicates_flags_conflicts_not_repeats() -> None:

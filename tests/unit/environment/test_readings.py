@@ -25,9 +25,12 @@ time_st = st.sampled_from([
     "2026-07-01T10:00:00+00:00", "2026-07-01T10:00:00Z", "2026-07-01T11:00:00+02:00",
     "2026-07-01T10:00:00", "yesterday", "1989-12-31T23:00:00Z", "2026-07-02T10:00:00Z",
     datetime(2026, 7, 1, 9, tzinfo=UTC), 1751364000, None,
+    "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",  # beyond years 1-9999 in UTC
 ])  # fmt: skip
 value_st = st.one_of(
-    st.sampled_from([12.5, 12.5, 0, 40, "13.5", " 7 ", "n/a", True, None, 1e9, -400.0]),
+    st.sampled_from(
+        [12.5, 12.5, 0, 40, "13.5", " 7 ", "n/a", True, None, 1e9, -400.0, int("9" * 400)]
+    ),
     st.floats(allow_nan=True, allow_infinity=True),
 )
 
