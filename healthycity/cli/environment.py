@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -365,6 +366,46 @@ def simulate(
             f"API : {format_count(sender.accepted)} acceptées, "
             f"{format_count(sender.quarantined)} en quarantaine."
         )
+
+
+# --- Sensor registry -------------------------------------------------------------------------
+
+
+@app.command("import-sensors")
+def import_sensors(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FICHIER",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help=f"CSV des capteurs, colonnes : {','.join(sensors.CSV_COLUMNS)}.",
+        ),
+    ],
+) -> None:
+    """Enregistrer des capteurs depuis un fichier CSV, tout ou rien.
+
+    Le même format que POST /api/v1/environment/sensors/import : quantities « no2:ppb;pm25:µg/m³ »,
+    commune_code vide pour la déduire de la position. Un identifiant déjà enregistré est mis à
+    jour. Une erreur nomme la ligne, le champ, la valeur et l'attendu, et rien n'est écrit.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"File {path.name}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "expected a UTF-8 CSV."
+        )
+        raise UserError(msg) from exc
+    drafts = sensors.parse_sensors_csv(text)
+    with open_database(ctx) as engine, engine.begin() as conn:
+        locate = territory_store.build_commune_locator(conn).locate
+        saved = [sensors.save_sensor(conn, draft, locate=locate) for draft in drafts]
+    print_line(f"{format_count(len(saved))} capteur(s) enregistré(s) depuis {path.name}.")
+    for sensor in saved:
+        print_line(f"  {sensor.id} : {sensor.name}, commune {sensor.commune_code}, {sensor.status}")
 
 
 # --- Demo history ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ station and station ids, so every level can be traced back to the numbers it cam
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import Literal
@@ -373,13 +373,24 @@ def commune_indices(
     *,
     max_distance_m: float,
 ) -> list[PlaceIndex]:
-    """Each commune's index from its inputs, each measured, interpolated or unavailable."""
+    """Each commune's index from its inputs, each measured, interpolated or unavailable.
+
+    An unavailable input carries no distance: no station fed it, and the nearest of
+    ``stations`` (those near the area asked, ``indices_service.nearby_stations``) would make a
+    commune's answer depend on the area it was asked with.
+    """
     per_variable = [
         estimate_communes(v.station_values, stations, communes, max_distance_m=max_distance_m)
         for v in variables
     ]
     return [
-        _place(c.code, variables, [values[c.code] for values in per_variable], combine,
-               hours=[None] * len(variables))
+        _place(c.code, variables, [_fed_distance_only(values[c.code]) for values in per_variable],
+               combine, hours=[None] * len(variables))
         for c in communes
     ]  # fmt: skip
+
+
+def _fed_distance_only(value: CommuneValue) -> CommuneValue:
+    if value.method != "unavailable":
+        return value
+    return replace(value, nearest_station_m=None)

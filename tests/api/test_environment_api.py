@@ -47,6 +47,10 @@ def reading(hours: float = 0, value: float = 10.0, **overrides):
             "value": value} | overrides  # fmt: skip
 
 
+def hours_after_t0(moment: str) -> float:
+    return (datetime.fromisoformat(moment) - T0) / timedelta(hours=1)
+
+
 def assert_problem(answer, status: int) -> dict:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == PROBLEM
@@ -108,6 +112,61 @@ def test_patch_and_delete_sensor(registered: TestClient, admin: dict[str, str]) 
     assert patched.json()["status"] == "inactive"
     assert registered.delete(f"{API}/sensors/nevers-1", headers=admin).status_code == 204
     assert_problem(registered.get(f"{API}/sensors/nevers-1"), 404)
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+@pytest.mark.parametrize(
+    ("role", "scope", "status"),
+    [
+        (None, None, 401),
+        ("citizen", None, 403),
+        ("professional", None, 403),
+        ("territory_admin", "departement/18", 403),
+        ("operator", "departement/18", 403),  # the top role, but Nevers is outside its scope
+    ],
+)
+def test_sensor_patch_and_delete_are_refused_outside_an_admin_scope(
+    registered: TestClient, mint_token: MintToken, method: str, role: str | None,
+    scope: str | None, status: int,
+) -> None:  # fmt: skip
+    headers = auth(mint_token(role, scope=scope)) if role else {}
+    before = registered.get(f"{API}/sensors/nevers-1").json()
+
+    body = {"status": "inactive"} if method == "PATCH" else None
+    answer = registered.request(method, f"{API}/sensors/nevers-1", json=body, headers=headers)
+
+    assert_problem(answer, status)
+    assert registered.get(f"{API}/sensors/nevers-1").json() == before
+    assert before["status"] == "active"
+
+
+def test_an_unscoped_operator_may_write_sensors(
+    registered: TestClient, mint_token: MintToken
+) -> None:
+    # Roles are ranked (auth.models.ROLE_RANK): an operator may do what an admin may do.
+    operator = auth(mint_token("operator"))
+
+    patched = registered.patch(f"{API}/sensors/nevers-1", json={"status": "inactive"},
+                               headers=operator)  # fmt: skip
+    deleted = registered.delete(f"{API}/sensors/nevers-1", headers=operator)
+
+    assert (patched.status_code, patched.json()["status"]) == (200, "inactive")
+    assert deleted.status_code == 204
+    assert_problem(registered.get(f"{API}/sensors/nevers-1"), 404)
+
+
+def test_admin_cannot_move_a_sensor_out_of_its_scope(
+    registered: TestClient, admin: dict[str, str]
+) -> None:
+    before = registered.get(f"{API}/sensors/nevers-1").json()
+
+    answer = registered.patch(f"{API}/sensors/nevers-1",
+                              json={"commune_code": "18033", "name": "Bourges"},
+                              headers=admin)  # fmt: skip
+
+    assert "departement/58" in assert_problem(answer, 403)["detail"]
+    # the update ran before the second scope check: it was rolled back
+    assert registered.get(f"{API}/sensors/nevers-1").json() == before
 
 
 def test_import_sensors_csv_is_all_or_nothing(
@@ -275,6 +334,30 @@ def test_get_observations_aggregates_by_hour_and_day(
     assert sum(a["count"] for a in daily["aggregates"]) == 3
     naive = registered.get(f"{API}/observations", params={"from": "2026-07-01T00:00:00"})
     assert_problem(naive, 422)
+
+
+def test_get_observations_keeps_the_period_from_included_to_excluded(
+    registered: TestClient, integrator: dict
+) -> None:
+    # from = T0 + 1 h, to = T0 + 3 h: 10 is before, 20 at from, 50 at to (hour T0 + 3 h)
+    batch = [reading(0, 10.0), reading(1, 20.0), reading(1.5, 30.0), reading(2, 40.0),
+             reading(3, 50.0)]  # fmt: skip
+    assert registered.post(f"{API}/observations", json=batch,
+                           headers=integrator).json()["accepted"] == 5  # fmt: skip
+    period = {"from": reading(1)["observed_at"], "to": reading(3)["observed_at"]}
+
+    raw = registered.get(f"{API}/observations", params=period).json()
+    hourly = registered.get(f"{API}/observations", params=period | {"resolution": "hourly"}).json()
+
+    assert [(hours_after_t0(o["observed_at"]), o["value"]) for o in raw["observations"]] == [
+        (1, 20.0),
+        (1.5, 30.0),
+        (2, 40.0),
+    ]
+    assert raw["count"] == 3
+    # hours T0 + 1 h (20 and 30) and T0 + 2 h (40); the hour starting at to is left out
+    assert [(hours_after_t0(a["period_start"]), a["count"], a["mean"])
+            for a in hourly["aggregates"]] == [(1, 2, 25.0), (2, 1, 40.0)]  # fmt: skip
 
 
 def test_sensors_say_which_are_silent(

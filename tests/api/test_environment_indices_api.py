@@ -25,11 +25,14 @@ PROBLEM = "application/problem+json"
 DAY = "2026-01-15"
 
 
-@pytest.fixture
-def indices(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    with engine.begin() as conn:
-        seed_all(conn)
-    app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
+BIRCH_CLASSES = {
+    "source": "Réseau régional (test)",
+    "taxa": {"pollen_birch": [10, 20, 40, 80, 160]},
+}
+
+
+def _serve(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
     try:
         with TestClient(app) as client:
             yield client
@@ -37,10 +40,34 @@ def indices(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[TestC
         app.state.engine.dispose()
 
 
-def _atmo(client: TestClient, **params: str) -> dict:
-    answer = client.get(f"{API}/indices/atmo", params=params)
+@pytest.fixture
+def indices(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    with engine.begin() as conn:
+        seed_all(conn)
+    yield from _serve(Settings(database_url=database_url, data_dir=tmp_path))
+
+
+@pytest.fixture
+def indices_with_birch(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """As ``indices``, plus the birch station at Nevers and sourced birch classes."""
+    with engine.begin() as conn:
+        seed_all(conn)
+        seed_birch_pollen(conn)
+    classes = tmp_path / "pollen.json"
+    classes.write_text(json.dumps(BIRCH_CLASSES))
+    settings = Settings(database_url=database_url, data_dir=tmp_path,
+                        pollen_thresholds_file=classes)  # fmt: skip
+    yield from _serve(settings)
+
+
+def _index(client: TestClient, name: str, **params: str) -> dict:
+    answer = client.get(f"{API}/indices/{name}", params=params)
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def _atmo(client: TestClient, **params: str) -> dict:
+    return _index(client, "atmo", **params)
 
 
 def _by_code(body: dict) -> dict[str, dict]:
@@ -109,10 +136,48 @@ def test_atmo_of_a_departement_covers_its_communes(indices: TestClient) -> None:
     cosne = communes["58086"]
     assert (cosne["method"], cosne["index"]["name"]) == ("unavailable", "INDISPONIBLE")
     assert cosne["index"]["colour"] == "#DDDDDD"
-    assert _inputs(cosne)["pm25"]["nearest_station_m"] == pytest.approx(30000.0, abs=0.01)
+    # no station fed its inputs: no distance (30 km to S2 would depend on the area asked)
+    assert _inputs(cosne)["pm25"]["nearest_station_m"] is None
     epci = _by_code(_atmo(indices, epci="245804406", date=DAY))
     assert set(epci) == {"58194", "58160", "58121"}
     assert {c["departement"] for c in epci.values()} == {"58"}
+
+
+NIEVRE = {"58194", "58160", "58121", "58300", "58086"}
+CA_NEVERS = {"58194", "58160", "58121"}
+# Nevers' temperature and pollen stations stand at (0, 0): Nevers measures, Marzy (5.1 km),
+# Garchizy (3 km) and Urzy (2.5 km) interpolate, Cosne (35 km) lies beyond the 20 km radius.
+NEAR_NEVERS = {"58194": "measured", "58160": "interpolated", "58121": "interpolated",
+               "58300": "interpolated", "58086": "unavailable"}  # fmt: skip
+# At the hour of S1's NO2 spike Nevers takes its NO2 from Marzy; Marzy has its own station.
+EAQI_AT_SPIKE = NEAR_NEVERS | {"58194": "mixed", "58160": "measured"}
+
+
+@pytest.mark.parametrize(
+    ("name", "when", "methods"),
+    [
+        ("eaqi", {"datetime": "2026-01-15T12:30:00+01:00"}, EAQI_AT_SPIKE),
+        ("eaqi", {"date": DAY, "hour": "12"}, EAQI_AT_SPIKE),
+        ("pollen", {"date": DAY}, NEAR_NEVERS),
+        ("heat", {"date": "2026-07-20"}, NEAR_NEVERS),
+    ],
+)
+def test_index_of_a_departement_or_epci_is_that_of_each_of_its_communes(
+    indices_with_birch: TestClient, name: str, when: dict[str, str], methods: dict[str, str]
+) -> None:
+    nievre = _by_code(_index(indices_with_birch, name, departement="58", **when))
+    ca_nevers = _by_code(_index(indices_with_birch, name, epci="245804406", **when))
+    alone = {
+        code: _index(indices_with_birch, name, commune=code, **when)["communes"]
+        for code in [*NIEVRE, "18033"]
+    }
+
+    assert {code: c["method"] for code, c in nievre.items()} == methods
+    assert "18033" not in nievre
+    assert [c["departement"] for c in alone["18033"]] == ["18"]  # Bourges exists: in Cher
+    assert set(ca_nevers) == CA_NEVERS
+    assert {code: [c] for code, c in nievre.items()} == {code: alone[code] for code in NIEVRE}
+    assert {code: [c] for code, c in ca_nevers.items()} == {code: alone[code] for code in CA_NEVERS}
 
 
 def test_eaqi_of_an_hour_mixes_measured_and_interpolated_inputs(indices: TestClient) -> None:
@@ -150,8 +215,7 @@ def test_threshold_tables_come_from_the_settings(
         seed_all(conn)
         seed_birch_pollen(conn)
     pollen_file = tmp_path / "pollen.json"
-    classes = {"source": "Réseau régional (test)", "taxa": {"pollen_birch": [10, 20, 40, 80, 160]}}
-    pollen_file.write_text(json.dumps(classes))
+    pollen_file.write_text(json.dumps(BIRCH_CLASSES))
     heat_file = tmp_path / "heat.csv"
     heat_file.write_text("departement,ibmn_c,ibmx_c,source,source_date\n58,20,38,arrete_test,\n")
     settings = Settings(

@@ -18,16 +18,18 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from healthycity.environment import tables
+from healthycity.environment import sensors, tables
 from healthycity.environment._mqtt_client import BrokerAddress, MqttConnection
 from healthycity.environment.mqtt_ingest import (
     MqttIngestOptions,
     observations_topic,
     run_mqtt_ingest,
 )
+from healthycity.environment.quantities import Quantity
 from healthycity.storage.engine import make_engine
 from healthycity.storage.migrate import upgrade_database
 from healthycity.territory import tables as territory_tables
+from tests.api.conftest import seed_territory
 from tests.cli.conftest import Run
 
 # Two communes of the Nièvre with their population and a point inside them (WGS84).
@@ -187,3 +189,64 @@ def test_ingest_mqtt_names_an_unreachable_broker(run: Run) -> None:
     assert result.exit_code == 1
     assert "Cannot reach the MQTT broker mqtt://127.0.0.1:" in result.output
     assert "make services-up" in result.output
+
+
+SENSORS_HEADER = "id,name,kind,quantities,lon,lat,commune_code,operator,status\n"
+
+
+@pytest.fixture
+def engine_with_nevers(settings) -> Iterator[Engine]:
+    """The seed territory of the API tests: Nevers (58194) has a polygon, the only one."""
+    engine = make_engine(settings.database)
+    upgrade_database(engine)
+    with engine.begin() as conn:
+        seed_territory(conn)
+    yield engine
+    engine.dispose()
+
+
+def test_import_sensors_registers_a_csv_and_locates_the_communes(
+    run: Run, engine_with_nevers: Engine, tmp_path: Path
+) -> None:
+    # a1 located in Nevers' box; a2 outside it, with its commune code given
+    rows = ("a1,Station A,reference,no2:ppb;o3:µg/m³,3.15,46.99,,Atmo BFC,active\n"
+            "a2,Capteur B,low_cost,pm25:µg/m³,2.9,47.4,58194,,inactive\n")  # fmt: skip
+    sensors_csv = tmp_path / "capteurs.csv"
+    sensors_csv.write_text(SENSORS_HEADER + rows, encoding="utf-8")
+
+    result = run("environment", "import-sensors", str(sensors_csv))
+
+    assert result.exit_code == 0, result.output
+    assert "2 capteur(s) enregistré(s) depuis capteurs.csv." in result.output
+    with engine_with_nevers.connect() as conn:
+        found = {s.id: s for s in sensors.list_sensors(conn)}
+    assert (found["a1"].commune_code, found["a1"].quantities) == (
+        "58194", {Quantity.NO2: "ppb", Quantity.O3: "µg/m³"})  # fmt: skip
+    assert (found["a2"].kind, found["a2"].status) == ("low_cost", "inactive")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (SENSORS_HEADER + "a1,Station A,reference,no2:ppb,3.15,46.99,,,\n"
+         "a2,Station B,satellite,pm25:µg/m³,3.16,46.99,,,\n", "line 3"),  # a bad kind
+        (SENSORS_HEADER + "a1,Station A,reference,no2:ppb,1.0,45.0,,,\n", "a1"),  # no commune there
+        ("id;name\n", "header"),
+        (SENSORS_HEADER.encode() + "a1,Gare \xe9,reference,no2:ppb,3.15,46.99,,,\n"
+         .encode("latin-1"), "not UTF-8"),
+    ],
+)  # fmt: skip
+def test_import_sensors_writes_nothing_on_an_error(
+    run: Run, engine_with_nevers: Engine, tmp_path: Path, content: str | bytes, says: str
+) -> None:
+    sensors_csv = tmp_path / "capteurs.csv"
+    if isinstance(content, bytes):
+        sensors_csv.write_bytes(content)
+    else:
+        sensors_csv.write_text(content, encoding="utf-8")
+
+    result = run("environment", "import-sensors", str(sensors_csv))
+
+    assert result.exit_code == 1, result.output
+    assert says in result.output
+    assert count(engine_with_nevers, tables.sensors) == 0
