@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from sqlalchemy import Engine
@@ -12,6 +13,13 @@ from healthycity.config import Settings
 from healthycity.errors import UserError
 from healthycity.storage.engine import make_engine
 from healthycity.storage.migrate import upgrade_database
+
+
+def input_file(help_text: str) -> Any:
+    """The argument of a file a command reads: it must exist and be a readable file."""
+    return typer.Argument(
+        metavar="FICHIER", exists=True, dir_okay=False, readable=True, help=help_text
+    )
 
 
 def get_settings(ctx: typer.Context) -> Settings:

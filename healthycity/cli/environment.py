@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from healthycity.auth.tokens import create_token
 from healthycity.cli import environment_pollen
-from healthycity.cli._context import get_settings, open_database
+from healthycity.cli._context import get_settings, input_file, open_database
 from healthycity.cli.output import format_count, print_line, print_warnings
 from healthycity.config import Settings
 from healthycity.environment import demo, sensors, simulation
@@ -374,16 +374,7 @@ def simulate(
 @app.command("import-sensors")
 def import_sensors(
     ctx: typer.Context,
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="FICHIER",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help=f"CSV des capteurs, colonnes : {','.join(sensors.CSV_COLUMNS)}.",
-        ),
-    ],
+    path: Annotated[Path, input_file(f"CSV, colonnes : {','.join(sensors.CSV_COLUMNS)}.")],
 ) -> None:
     """Enregistrer des capteurs depuis un fichier CSV, tout ou rien.
 

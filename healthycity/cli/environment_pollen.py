@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from healthycity.cli._context import open_database
+from healthycity.cli._context import input_file, open_database
 from healthycity.cli.output import format_count, print_line, print_note, progress_bars
 from healthycity.environment.published_pollen import ATMO_POLLEN_SOURCE, FeedFormat, parse_feed
 from healthycity.environment.published_pollen_store import import_published_pollen
@@ -29,16 +29,7 @@ def _format_of(path: Path, chosen: Literal["auto", "geojson", "csv"]) -> FeedFor
 @app.command("import-pollen-index")
 def import_pollen_index(
     ctx: typer.Context,
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="FICHIER",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="Fichier Atmo Data « indice pollen » (GeoJSON ou CSV).",
-        ),
-    ],
+    path: Annotated[Path, input_file("Fichier Atmo Data « indice pollen » (GeoJSON ou CSV).")],
     file_format: Annotated[
         Literal["auto", "geojson", "csv"],
         typer.Option("--format", help="Format du fichier (défaut : d'après son extension)."),
