@@ -56,6 +56,7 @@ _SCRIPT_KEYS = (
     "air_method_mixed",
     "air_method_unavailable",
     "air_dominant",
+    "air_floor",
     "air_chart_empty",
     "air_chart_failed",
     "air_series_measured",

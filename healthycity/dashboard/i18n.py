@@ -175,6 +175,16 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "no station close enough",
     },
     "air_dominant": {"fr": "Polluant dominant : {names}", "en": "Dominant pollutant: {names}"},
+    "air_floor": {
+        "fr": "Indice incomplet, au moins « {level} » ; manque : {names}",
+        "en": "Incomplete index, at least “{level}”; missing: {names}",
+    },
+    "air_floor_legend": {
+        "fr": "Teinte pâle : indice incomplet (un polluant n'est pas mesuré), coloré par le plus "
+        "dégradé des sous-indices connus, que l'indice ne peut qu'égaler ou dépasser.",
+        "en": "Pale shade: incomplete index (a pollutant is not measured), coloured by the worst "
+        "known sub-index, which the index can only equal or exceed.",
+    },
     "air_commune_chart": {"fr": "Mesures d'une commune", "en": "A commune's measurements"},
     "air_sensor_chart": {"fr": "Mesures d'un capteur", "en": "A sensor's measurements"},
     "air_commune": {"fr": "Commune", "en": "Commune"},

@@ -1,5 +1,6 @@
 """The air-quality and quarantine pages: HTTP on both backends, and in headless Chromium."""
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from healthycity.config import Settings
 from healthycity.environment import sensors
 from healthycity.environment.pipeline import ingest_readings
 from healthycity.environment.quantities import Quantity
-from tests.environment_indices_seed import seed_all
+from tests.environment_indices_seed import DAY_START, lon_lat, seed_all
 from tests.web.conftest import Browsing, client_on, serve_app
 
 DAY = "2026-01-15"
@@ -165,6 +166,41 @@ def test_air_map_colours_communes_and_charts_show_flagged_readings(browsing: Bro
     expect(sensor_chart.locator("circle.point")).to_have_count(23)
     assert browsing.errors == []
     assert browsing.blocked == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_air_map_shows_the_floor_of_an_incomplete_index(browsing: Browsing, seeded: Engine) -> None:
+    # A reference station at Cosne measuring NO2 only, 95-97 µg/m³ (daily max 97: dégradé,
+    # 91-120); no station within 20 km measures the four others, so the index is unavailable,
+    # and it cannot be better than dégradé.
+    with seeded.begin() as conn:
+        lon, lat = lon_lat((35000.0, 0.0))
+        draft = sensors.SensorDraft("ref-cosne", "Station ref-cosne", "reference", lon, lat,
+                                    {Quantity.NO2: "µg/m³"}, commune_code="58086")  # fmt: skip
+        sensors.save_sensor(conn, draft, locate=lambda _lon, _lat: None)
+        readings = [{"sensor_id": "ref-cosne", "quantity": "no2", "value": 95.0 + h % 3,
+                     "observed_at": (DAY_START + timedelta(hours=h)).isoformat()}
+                    for h in range(24)]  # fmt: skip
+        assert ingest_readings(conn, readings, door="http").quarantined == 0
+    page = browsing.page
+    browsing.goto(f"/qualite-air?date={DAY}")
+    expect(page.locator("#air-map")).to_have_attribute("data-loaded", "true")
+
+    cosne = page.locator('path.atmo-commune[data-code="58086"]')
+    expect(cosne).to_have_attribute("data-level", "INDISPONIBLE")
+    expect(cosne).to_have_attribute("data-floor", "DEGRADE")
+    assert (cosne.get_attribute("fill") or "").upper() == "#F0E641"
+    assert cosne.get_attribute("fill-opacity") == "0.4"
+    expect(page.locator('path.atmo-commune[data-code="58194"]')).not_to_have_attribute(
+        "data-floor", re.compile(".*")
+    )  # a complete index has no floor
+    cosne.hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text("Indisponible")
+    expect(tooltip).to_contain_text("Indice incomplet, au moins « Dégradé » ; manque : ")
+    expect(tooltip).not_to_contain_text("manque : Dioxyde")  # NO2 is known
+    assert browsing.errors == []
 
 
 @pytest.mark.browser

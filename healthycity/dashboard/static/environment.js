@@ -43,12 +43,36 @@
   }
 
   // --- Map ------------------------------------------------------------------------------
+  // An index left unavailable because a pollutant is missing (the arrêté aggregates all five)
+  // still has a floor: the worst known sub-index, which the index can only equal or exceed.
+  // The map shows it in a pale shade and the tooltip says what is missing.
+  function floorOf(commune) {
+    if (commune.index.value !== 0) { return null; }
+    var worst = null;
+    commune.inputs.forEach(function (input) {
+      var level = input.sub_index;
+      if (level && level.value > 0 && (!worst || level.value > worst.value)) { worst = level; }
+    });
+    return worst;
+  }
+
+  function missingOf(commune) {
+    return commune.inputs.filter(function (input) {
+      return !input.sub_index || input.sub_index.value === 0;
+    }).map(function (input) { return config.pollutants[input.quantity] || input.quantity; });
+  }
+
   function tooltipOf(feature, commune) {
     var box = document.createElement("div");
     var name = document.createElement("strong");
     name.textContent = feature.properties.name;
     box.appendChild(name);
     var lines = [(lang === "fr" ? commune.index.label_fr : commune.index.label_en)];
+    var floor = floorOf(commune);
+    if (floor) {
+      lines.push(fill(M.air_floor, { level: lang === "fr" ? floor.label_fr : floor.label_en,
+                                     names: missingOf(commune).join(", ") }));
+    }
     if (commune.responsible.length) {
       var names = commune.responsible.map(function (q) { return config.pollutants[q] || q; });
       lines.push(fill(M.air_dominant, { names: names.join(", ") }));
@@ -72,8 +96,10 @@
     var layer = L.geoJSON({ type: "FeatureCollection", features: shown }, {
       className: "commune atmo-commune",
       style: function (feature) {
-        return { fillColor: byCode[feature.properties.code].index.colour, fillOpacity: 0.85,
-                 color: "#4d4d4d", weight: 0.5 };
+        var commune = byCode[feature.properties.code];
+        var floor = floorOf(commune);
+        return { fillColor: floor ? floor.colour : commune.index.colour,
+                 fillOpacity: floor ? 0.4 : 0.85, color: "#4d4d4d", weight: 0.5 };
       },
       onEachFeature: function (feature, polygon) {
         polygon.bindTooltip(tooltipOf(feature, byCode[feature.properties.code]),
@@ -99,6 +125,8 @@
       element.setAttribute("data-code", commune.code);
       element.setAttribute("data-level", commune.index.name);
       element.setAttribute("data-colour", commune.index.colour);
+      var floor = floorOf(commune);
+      if (floor) { element.setAttribute("data-floor", floor.name); }
       element.setAttribute("data-method", commune.method);
     });
   }
