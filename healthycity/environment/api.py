@@ -10,20 +10,20 @@ one reading was stored or already was, with counts and one error per quarantined
 (valid readings are stored, invalid ones quarantined: a partial batch is not an error of the
 request). When every reading was quarantined it answers **422** problem+json with the same
 counts and errors (the readings stay in the quarantine for operators). It answers 413 beyond
-:data:`MAX_BODY_BYTES`, 415 for another media type and 422 when the body cannot be read as a
-whole (JSON or CSV syntax, header, shape), naming the line, field, value and what was expected;
-then nothing is stored. The transaction is committed before the answer is sent, so a 200
-means the readings are durable; a retried batch is a no-op (counted in ``duplicates``).
+:data:`~healthycity.environment._http_common.MAX_BODY_BYTES` (10 MiB), 415 for another
+media type and 422 when the body cannot be read as a whole (JSON or CSV syntax, header,
+shape), naming the line, field, value and what was expected; then nothing is stored. The
+transaction is committed before the answer is sent, so a 200 means the readings are durable;
+a retried batch is a no-op (counted in ``duplicates``).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -32,11 +32,26 @@ from healthycity.api.deps import get_engine, require_role, require_scope
 from healthycity.api.problems import PROBLEM_TYPE_BASE, problem_response
 from healthycity.auth.models import Identity
 from healthycity.environment import sensors, store
+from healthycity.environment._api_schemas import (
+    AggregatePublic,
+    IngestReport,
+    LatestPublic,
+    QuarantineList,
+    QuarantinePublic,
+    SensorCreate,
+    SensorList,
+    SensorPublic,
+    SensorUpdate,
+    SeriesPublic,
+    ingest_report,
+    observation_public,
+    sensor_public,
+)
 from healthycity.environment._group_commit import committer_for
+from healthycity.environment._http_common import read_body, scope_communes, transaction
 from healthycity.environment._payloads import Payload, parse_csv_body, parse_json_body
 from healthycity.environment.pipeline import (
     IngestResult,
-    ItemError,
     prepare_readings,
     store_prepared,
 )
@@ -47,235 +62,9 @@ from healthycity.territory.api import LocatorCache
 
 router = APIRouter(prefix="/environment", tags=["environment"])
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # ~100,000 readings of JSON; larger batches: split them
-MAX_ERRORS_SHOWN = 1000  # every error is in the quarantine; the answer lists the first ones
-SensorId = Annotated[str, Field(pattern=sensors.SENSOR_ID_PATTERN, examples=["nevers-pm-01"])]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 Admin = Annotated[Identity, Depends(require_role("territory_admin"))]
 Integrator = Annotated[Identity, Depends(require_role("professional"))]
-
-
-@contextmanager
-def _transaction(engine: Engine) -> Iterator[Connection]:
-    """Commit before the answer is written (a ``DbConn`` commits after it is sent)."""
-    with engine.begin() as conn:
-        yield conn
-
-
-# --- Schemas ---------------------------------------------------------------------------------
-
-
-class _Schema(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class SensorCreate(_Schema):
-    """A sensor to register (or replace, by id)."""
-
-    id: SensorId
-    name: str = Field(min_length=1, max_length=200)
-    kind: sensors.SensorKind
-    lon: float = Field(ge=-180, le=180, description="WGS84 longitude, degrees.")
-    lat: float = Field(ge=-90, le=90, description="WGS84 latitude, degrees.")
-    quantities: dict[str, str] = Field(
-        min_length=1,
-        description="Quantity -> unit the sensor reports in.",
-        examples=[{"pm25": "µg/m³", "no2": "ppb"}],
-    )
-    commune_code: str | None = Field(
-        default=None, max_length=16, description="INSEE code; default: the commune at lon/lat."
-    )
-    operator: str | None = Field(default=None, max_length=200)
-    status: sensors.SensorStatus = "active"
-
-
-class SensorUpdate(_Schema):
-    """Fields to change; moving a sensor without a commune_code locates it again."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: sensors.SensorKind | None = None
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    quantities: dict[str, str] | None = Field(default=None, min_length=1)
-    commune_code: str | None = Field(default=None, max_length=16)
-    operator: str | None = Field(default=None, max_length=200)
-    status: sensors.SensorStatus | None = None
-
-
-class FreshnessPublic(_Schema):
-    """Whether one measured quantity still reports (the stale-sensor check)."""
-
-    latest_observed_at: datetime | None = Field(
-        description="Time of the latest stored reading; null if the sensor never sent one."
-    )
-    silent: bool = Field(
-        description="Active sensor without a reading for longer than the quantity's maximum "
-        "silence (quality.DEFAULT_THRESHOLDS, healthycity's choice: 3 h, three missed hourly "
-        "reports, for pollutants and weather; 8 days for pollen traps read weekly), counted "
-        "from its registration when it never sent one."
-    )
-
-
-class SensorPublic(_Schema):
-    """A registered sensor."""
-
-    id: str
-    name: str
-    kind: sensors.SensorKind
-    lon: float
-    lat: float
-    commune_code: str
-    operator: str | None
-    status: sensors.SensorStatus
-    quantities: dict[str, str]
-    created_at: datetime
-    updated_at: datetime
-    freshness: dict[str, FreshnessPublic] = Field(description="Per measured quantity.")
-    silent: bool = Field(
-        description="Some quantity is silent; only an active sensor can be (inactive and "
-        "retired ones are expected to be quiet)."
-    )
-
-
-class SensorList(_Schema):
-    """Sensors by id."""
-
-    count: int
-    sensors: list[SensorPublic]
-
-
-class ItemErrorPublic(_Schema):
-    """Why one reading was quarantined."""
-
-    index: int = Field(description="Position in the batch (0-based).")
-    line: int | None = Field(description="CSV line, for CSV bodies.")
-    reason: str
-    field: str
-    value: Any
-    expected: str
-    sensor_id: str | None
-    quantity: str | None
-    message: str
-
-
-class IngestReport(_Schema):
-    """What became of a batch: received = accepted + duplicates + quarantined."""
-
-    received: int
-    accepted: int
-    duplicates: int = Field(description="Repeats of stored readings (same value): no-ops.")
-    conflicts: int = Field(description="Same sensor, quantity and time, another value.")
-    quarantined: int
-    errors: list[ItemErrorPublic]
-    errors_truncated: bool = Field(description=f"More than {MAX_ERRORS_SHOWN} errors.")
-
-
-class ObservationPublic(_Schema):
-    """A reading in the canonical unit of its quantity, with its QC flags."""
-
-    sensor_id: str
-    quantity: str
-    unit: str
-    observed_at: datetime
-    value: float
-    flags: int
-    flag_names: list[str]
-
-
-class AggregatePublic(_Schema):
-    """Mean, minimum, maximum and count over one UTC hour or day (flagged values excluded)."""
-
-    sensor_id: str
-    quantity: str
-    unit: str
-    period_start: datetime
-    count: int
-    mean: float
-    min: float
-    max: float
-
-
-class SeriesPublic(_Schema):
-    """Readings or aggregates, in time order."""
-
-    resolution: store.Resolution
-    count: int
-    observations: list[ObservationPublic] | None = None
-    aggregates: list[AggregatePublic] | None = None
-
-
-class LatestPublic(_Schema):
-    """The latest reading of each quantity of a sensor."""
-
-    sensor_id: str
-    latest: list[ObservationPublic]
-
-
-class QuarantinePublic(_Schema):
-    """A reading that was not stored, and why."""
-
-    id: int
-    received_at: datetime
-    door: str
-    sensor_id: str | None
-    quantity: str | None
-    reason: str
-    field: str
-    value: str | None
-    expected: str
-    payload: str | None
-
-
-class QuarantineList(_Schema):
-    """Quarantined readings, newest first."""
-
-    count: int
-    entries: list[QuarantinePublic]
-
-
-# --- Conversions -----------------------------------------------------------------------------
-
-
-def _sensor_public(sensor: sensors.Sensor, now: datetime) -> SensorPublic:
-    silent = sensor.silent_quantities(now)
-    freshness = {
-        q.value: FreshnessPublic(latest_observed_at=sensor.latest_observed_at.get(q),
-                                 silent=q in silent)
-        for q in sensor.quantities
-    }  # fmt: skip
-    return SensorPublic(
-        id=sensor.id, name=sensor.name, kind=sensor.kind, lon=sensor.lon, lat=sensor.lat,
-        commune_code=sensor.commune_code, operator=sensor.operator, status=sensor.status,
-        quantities={q.value: u for q, u in sensor.quantities.items()},
-        created_at=sensor.created_at, updated_at=sensor.updated_at,
-        freshness=freshness, silent=bool(silent),
-    )  # fmt: skip
-
-
-def _observation_public(observation: store.Observation) -> ObservationPublic:
-    return ObservationPublic(
-        sensor_id=observation.sensor_id, quantity=observation.quantity.value,
-        unit=observation.unit, observed_at=observation.observed_at, value=observation.value,
-        flags=observation.flags, flag_names=store.flag_names(observation.flags),
-    )  # fmt: skip
-
-
-def _error_public(error: ItemError, lines: list[int] | None) -> ItemErrorPublic:
-    return ItemErrorPublic(
-        index=error.index, line=None if lines is None else lines[error.index],
-        reason=error.reason, field=error.field, value=error.value, expected=error.expected,
-        sensor_id=error.sensor_id, quantity=error.quantity, message=error.message,
-    )  # fmt: skip
-
-
-def _report(result: IngestResult, lines: list[int] | None) -> IngestReport:
-    shown = result.errors[:MAX_ERRORS_SHOWN]
-    return IngestReport(
-        received=result.received, accepted=result.accepted, duplicates=result.duplicates,
-        conflicts=result.conflicts, quarantined=result.quarantined,
-        errors=[_error_public(e, lines) for e in shown],
-        errors_truncated=len(result.errors) > len(shown),
-    )  # fmt: skip
 
 
 # --- Sensors ---------------------------------------------------------------------------------
@@ -299,14 +88,14 @@ def create_sensor(
     body: SensorCreate, engine: EngineDep, admin: Admin, cache: LocatorCache
 ) -> SensorPublic:
     """Register a sensor (or replace the one with the same id) in the admin's scope."""
-    with _transaction(engine) as conn:
+    with transaction(engine) as conn:
         draft = _draft(body)
         code = sensors.resolve_commune(conn, draft, cache.get(conn).locate)
         _check_scope(conn, admin, code)
         with suppress(NotFoundError):  # replacing a sensor: its current place too
             _check_scope(conn, admin, sensors.get_sensor(conn, body.id).commune_code)
         sensor = sensors.save_sensor(conn, draft, locate=cache.get(conn).locate)
-    return _sensor_public(sensor, datetime.now(UTC))
+    return sensor_public(sensor, datetime.now(UTC))
 
 
 @router.post("/sensors/import", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
@@ -314,11 +103,11 @@ async def import_sensors(
     request: Request, engine: EngineDep, admin: Admin, cache: LocatorCache
 ) -> SensorList:
     """Register sensors from CSV, all or nothing (columns: see ``sensors.CSV_COLUMNS``)."""
-    body = await _read_body(request)
+    body = await read_body(request)
     drafts = sensors.parse_sensors_csv(body.decode("utf-8-sig", errors="replace"))
 
     def save() -> list[sensors.Sensor]:
-        with _transaction(engine) as conn:
+        with transaction(engine) as conn:
             locate = cache.get(conn).locate
             saved = []
             for draft in drafts:
@@ -328,7 +117,7 @@ async def import_sensors(
 
     saved = await run_in_threadpool(save)
     now = datetime.now(UTC)
-    return SensorList(count=len(saved), sensors=[_sensor_public(x, now) for x in saved])
+    return SensorList(count=len(saved), sensors=[sensor_public(x, now) for x in saved])
 
 
 @router.get("/sensors")
@@ -347,14 +136,14 @@ def list_sensors(
         found = sensors.list_sensors(conn, commune_code=commune, status=status,
                                      quantity=quantity, silent=silent, now=now, limit=limit,
                                      offset=offset)  # fmt: skip
-    return SensorList(count=len(found), sensors=[_sensor_public(x, now) for x in found])
+    return SensorList(count=len(found), sensors=[sensor_public(x, now) for x in found])
 
 
 @router.get("/sensors/{sensor_id}")
 def get_sensor(sensor_id: str, engine: EngineDep) -> SensorPublic:
     """One sensor, with whether each quantity is silent."""
     with engine.connect() as conn:
-        return _sensor_public(sensors.get_sensor(conn, sensor_id), datetime.now(UTC))
+        return sensor_public(sensors.get_sensor(conn, sensor_id), datetime.now(UTC))
 
 
 @router.patch("/sensors/{sensor_id}")
@@ -365,17 +154,17 @@ def update_sensor(
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
     if "quantities" in changes:
         changes["quantities"] = sensors.parse_quantity_units(changes["quantities"])
-    with _transaction(engine) as conn:
+    with transaction(engine) as conn:
         _check_scope(conn, admin, sensors.get_sensor(conn, sensor_id).commune_code)
         sensor = sensors.update_sensor(conn, sensor_id, changes, locate=cache.get(conn).locate)
         _check_scope(conn, admin, sensor.commune_code)  # raising rolls the change back
-    return _sensor_public(sensor, datetime.now(UTC))
+    return sensor_public(sensor, datetime.now(UTC))
 
 
 @router.delete("/sensors/{sensor_id}", status_code=204)
 def delete_sensor(sensor_id: str, engine: EngineDep, admin: Admin) -> Response:
     """Delete a sensor without observations (retire one that has some: PATCH status)."""
-    with _transaction(engine) as conn:
+    with transaction(engine) as conn:
         _check_scope(conn, admin, sensors.get_sensor(conn, sensor_id).commune_code)
         sensors.delete_sensor(conn, sensor_id)
     return Response(status_code=204)
@@ -387,28 +176,10 @@ def get_latest(sensor_id: str, engine: EngineDep) -> LatestPublic:
     with engine.connect() as conn:
         sensors.get_sensor(conn, sensor_id)
         latest = store.get_latest(conn, sensor_id)
-    return LatestPublic(sensor_id=sensor_id, latest=[_observation_public(x) for x in latest])
+    return LatestPublic(sensor_id=sensor_id, latest=[observation_public(x) for x in latest])
 
 
 # --- Observations ----------------------------------------------------------------------------
-
-
-async def _read_body(request: Request) -> bytes:
-    """The body, refused with 413 as soon as it exceeds :data:`MAX_BODY_BYTES`."""
-    too_large = HTTPException(
-        413, f"The body exceeds {MAX_BODY_BYTES} bytes; expected smaller batches."
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_payload(media_type: str, body: bytes) -> Payload:
@@ -418,17 +189,6 @@ def _parse_payload(media_type: str, body: bytes) -> Payload:
         return parse_csv_body(body)
     msg = f"Content-Type {media_type or '(none)'!r}; expected application/json or text/csv."
     raise HTTPException(415, msg)
-
-
-def _scope_communes(conn: Connection, identity: Identity) -> set[str] | None:
-    if identity.scope_level is None or identity.scope_code is None:
-        return None
-    if identity.scope_level == "commune":
-        return {identity.scope_code}
-    children = territory_store.get_children(
-        conn, identity.scope_level, identity.scope_code, child_level="commune"
-    )
-    return {c.code for c in children}
 
 
 @router.post(
@@ -441,19 +201,19 @@ async def post_observations(
 ) -> IngestReport | JSONResponse:
     """Store a batch of readings (JSON or CSV); invalid ones are quarantined, never dropped."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await _read_body(request)
+    body = await read_body(request)
 
     def ingest() -> IngestReport:
         payload = _parse_payload(media_type, body)
         with engine.connect() as conn:  # validated here, while another batch may be writing
-            communes = _scope_communes(conn, integrator)
+            communes = scope_communes(conn, integrator)
             prepared = prepare_readings(conn, payload.readings, communes=communes)
 
         def store(conn: Connection) -> IngestResult:
             return store_prepared(conn, prepared, door="http")
 
         # Committed (with the batches of concurrent requests: one commit) before answering.
-        return _report(committer_for(engine).run(store), payload.lines)
+        return ingest_report(committer_for(engine).run(store), payload.lines)
 
     report = await run_in_threadpool(ingest)
     if report.quarantined and report.quarantined == report.received:
@@ -483,7 +243,7 @@ def get_observations(
     with engine.connect() as conn:
         if resolution == "raw":
             found = store.get_observations(conn, where, limit=limit)
-            items = [_observation_public(x) for x in found]
+            items = [observation_public(x) for x in found]
             return SeriesPublic(resolution=resolution, count=len(items), observations=items)
         aggregates = store.get_aggregates(conn, where, resolution=resolution, limit=limit)
     rows = [

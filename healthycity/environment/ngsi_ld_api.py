@@ -44,8 +44,8 @@ from healthycity.api.problems import problem_body
 from healthycity.auth.models import Identity
 from healthycity.environment import _ngsi_ld_store as ngsi_store
 from healthycity.environment import ngsi_ld
+from healthycity.environment._http_common import read_body, scope_communes, transaction
 from healthycity.environment._ngsi_ld_ingest import Outcome, ingest_entities
-from healthycity.environment.api import _read_body, _scope_communes, _transaction
 from healthycity.environment.ngsi_ld import ENTITY_TYPES, EntityState, EntityType, NgsiLdError
 
 router = APIRouter(prefix="/ngsi-ld/v1", tags=["ngsi-ld"])
@@ -119,7 +119,7 @@ def _problem(error: NgsiLdError) -> dict[str, Any]:
 @router.post("/entityOperations/upsert", status_code=201, openapi_extra=_BODY_DOC)
 async def upsert_entities(request: Request, engine: EngineDep, integrator: Integrator) -> Response:
     """Create or update entities (201 some created, 204 all updated, 207 some failed)."""
-    body = await _read_body(request)
+    body = await read_body(request)
 
     def upsert() -> list[Outcome]:
         data, media = _parse_body(request, body)
@@ -127,8 +127,8 @@ async def upsert_entities(request: Request, engine: EngineDep, integrator: Integ
             msg = f"The body is {type(data).__name__}; expected a non-empty JSON array of entities."
             raise NgsiLdError(msg)
         entities = _entities(data, media)
-        with _transaction(engine) as conn:
-            communes = _scope_communes(conn, integrator)
+        with transaction(engine) as conn:
+            communes = scope_communes(conn, integrator)
             return ingest_entities(conn, entities, communes=communes, create_only=False)
 
     outcomes = await run_in_threadpool(upsert)
@@ -147,7 +147,7 @@ async def upsert_entities(request: Request, engine: EngineDep, integrator: Integ
 @router.post("/entities", status_code=201, openapi_extra=_BODY_DOC)
 async def create_entity(request: Request, engine: EngineDep, integrator: Integrator) -> Response:
     """Create one entity: 201 with its Location, 409 AlreadyExists if it exists."""
-    body = await _read_body(request)
+    body = await read_body(request)
 
     def create() -> Outcome:
         data, media = _parse_body(request, body)
@@ -155,8 +155,8 @@ async def create_entity(request: Request, engine: EngineDep, integrator: Integra
             msg = f"The body is {type(data).__name__}; expected one JSON object (an entity)."
             raise NgsiLdError(msg)
         entities = _entities([data], media)
-        with _transaction(engine) as conn:
-            communes = _scope_communes(conn, integrator)
+        with transaction(engine) as conn:
+            communes = scope_communes(conn, integrator)
             outcomes = ingest_entities(conn, entities, communes=communes, create_only=True)
             return outcomes[0]
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from healthycity.api.deps import get_engine, require_role
 from healthycity.auth.models import Identity
+from healthycity.environment._http_common import read_body
 from healthycity.environment.published_pollen import (
     ATMO_POLLEN_SOURCE,
     FeedFormat,
@@ -56,24 +57,6 @@ class PollenImportReport(BaseModel):
     source: str = Field(description="Attribution and licence of the data relayed.")
 
 
-async def _read_body(request: Request) -> bytes:
-    too_large = HTTPException(
-        413, f"The body exceeds {MAX_POLLEN_BODY_BYTES} bytes; expected a region's file "
-        "without geometry (with_geom=false), or the command line for the national file."
-    )  # fmt: skip
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_POLLEN_BODY_BYTES:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_POLLEN_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _check_scope(conn: Connection, admin: Identity, feed: PollenFeed) -> None:
     if admin.scope_level is None or admin.scope_code is None:
         return
@@ -106,7 +89,12 @@ async def post_pollen_index(
     if media_type not in MEDIA_TYPES:
         expected = ", ".join(MEDIA_TYPES)
         raise HTTPException(415, f"Content-Type {media_type or '(none)'!r}; expected {expected}.")
-    body = await _read_body(request)
+    body = await read_body(
+        request,
+        limit=MAX_POLLEN_BODY_BYTES,
+        expected="expected a region's file without geometry (with_geom=false), or the command "
+        "line for the national file",
+    )
 
     def store() -> PollenImportReport:
         feed = parse_feed(body, MEDIA_TYPES[media_type], source="request body")
