@@ -9,11 +9,11 @@ station and station ids, so every level can be traced back to the numbers it cam
 """
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -245,36 +245,17 @@ def heat_variables(stats: Mapping[str, HourlyStats], day: date) -> list[Variable
 
 def _atmo(_code: str, values: Sequence[float]) -> _Combined:
     index = compute_atmo_index(dict(zip(ATMO_POLLUTANTS, values, strict=True)))
-    return _Combined(
-        _view(index.level, ATMO_STYLES[index.level].label_fr, ATMO_STYLES[index.level].label_en,
-              ATMO_STYLES[index.level].colour),
-        index.responsible,
-        tuple(_view(s, ATMO_STYLES[s].label_fr, ATMO_STYLES[s].label_en, ATMO_STYLES[s].colour)
-              for s in index.sub_indices.values()),
-    )  # fmt: skip
+    return _combined(index.level, index.responsible, index.sub_indices.values(), ATMO_STYLES)
 
 
 def _atmo_hour(_code: str, values: Sequence[float]) -> _Combined:
     index = compute_atmo_hour(dict(zip(ATMO_HOURLY_POLLUTANTS, values, strict=True)))
-    styles = {level: ATMO_STYLES[level] for level in (index.level, *index.sub_indices.values())}
-    return _Combined(
-        _view(index.level, styles[index.level].label_fr, styles[index.level].label_en,
-              styles[index.level].colour),
-        index.responsible,
-        tuple(_view(s, styles[s].label_fr, styles[s].label_en, styles[s].colour)
-              for s in index.sub_indices.values()),
-    )  # fmt: skip
+    return _combined(index.level, index.responsible, index.sub_indices.values(), ATMO_STYLES)
 
 
 def _eaqi(_code: str, values: Sequence[float]) -> _Combined:
     index = compute_eaqi(dict(zip(EAQI_POLLUTANTS, values, strict=True)))
-    return _Combined(
-        _view(index.level, EAQI_STYLES[index.level].label_fr, EAQI_STYLES[index.level].label_en,
-              EAQI_STYLES[index.level].colour),
-        index.responsible,
-        tuple(_view(s, EAQI_STYLES[s].label_fr, EAQI_STYLES[s].label_en, EAQI_STYLES[s].colour)
-              for s in index.sub_indices.values()),
-    )  # fmt: skip
+    return _combined(index.level, index.responsible, index.sub_indices.values(), EAQI_STYLES)
 
 
 def pollen_combiner(thresholds: PollenThresholds) -> Combine:
@@ -282,13 +263,7 @@ def pollen_combiner(thresholds: PollenThresholds) -> Combine:
 
     def combine(_code: str, values: Sequence[float]) -> _Combined:
         risk = compute_pollen_risk(dict(zip(POLLEN_QUANTITIES, values, strict=True)), thresholds)
-        style = POLLEN_STYLES[risk.level]
-        return _Combined(
-            _view(risk.level, style.label_fr, style.label_en, style.colour),
-            risk.responsible,
-            tuple(_view(lv, POLLEN_STYLES[lv].label_fr, POLLEN_STYLES[lv].label_en,
-                        POLLEN_STYLES[lv].colour) for lv in risk.per_taxon.values()),
-        )  # fmt: skip
+        return _combined(risk.level, risk.responsible, risk.per_taxon.values(), POLLEN_STYLES)
 
     return combine
 
@@ -326,6 +301,35 @@ COMBINE_ATMO_HOUR: Combine = _atmo_hour  # ATMO classes of one hour (see compute
 
 def _view(level: IntEnum, label_fr: str, label_en: str, colour: str) -> LevelView:
     return LevelView(int(level), level.name or "", label_fr, label_en, colour)
+
+
+_Level = TypeVar("_Level", bound=IntEnum)
+
+
+class _Style(Protocol):
+    """What the index modules' style tables give of a level (``ATMO_STYLES`` and the others)."""
+
+    @property
+    def label_fr(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def colour(self) -> str: ...
+
+
+def _combined(
+    level: _Level,
+    responsible: tuple[Quantity, ...],
+    parts: Iterable[_Level],
+    styles: Mapping[_Level, _Style],
+) -> _Combined:
+    """A place's level and the level of each of its parts, shown with ``styles``."""
+
+    def styled(one: _Level) -> LevelView:
+        style = styles[one]
+        return _view(one, style.label_fr, style.label_en, style.colour)
+
+    return _Combined(styled(level), responsible, tuple(styled(p) for p in parts))
 
 
 def _place(

@@ -87,15 +87,13 @@ def _sensor_ids(readings: Sequence[object]) -> list[str]:
     An id holding NUL cannot be registered (``sensors.SENSOR_ID_PATTERN``) nor sent to
     PostgreSQL: it is left out, and its readings are quarantined as from an unknown sensor.
     """
-    return sorted(
-        {
-            sensor_id
-            for r in readings
-            if (type(r) is dict or isinstance(r, Mapping))  # dict first: the ABC check is slow
-            and isinstance(sensor_id := r.get("sensor_id"), str)
-            and "\x00" not in sensor_id
-        }
-    )
+    named = {
+        sensor_id
+        for r in readings
+        if (type(r) is dict or isinstance(r, Mapping))  # dict first: the ABC check is slow
+        and isinstance(sensor_id := r.get("sensor_id"), str)
+    }
+    return sorted(i for i in named if "\x00" not in i)  # once per sensor, not per reading
 
 
 @functools.cache

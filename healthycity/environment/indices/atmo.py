@@ -29,7 +29,7 @@ aggregation of hourly data to daily values), chosen by healthycity.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
@@ -184,6 +184,19 @@ class AtmoIndex:
         return ATMO_STYLES[self.level]
 
 
+def _classed(
+    ugm3: Mapping[Quantity, float], pollutants: Sequence[Quantity]
+) -> tuple[dict[Quantity, float], dict[Quantity, AtmoLevel]]:
+    """Each of ``pollutants``' concentration (NaN when not given) and sub-index.
+
+    Raises ``ValidationError`` for a given quantity the index does not know.
+    """
+    for pollutant in ugm3:
+        _check_pollutant(pollutant)
+    concentrations = {p: float(ugm3.get(p, math.nan)) for p in pollutants}
+    return concentrations, {p: atmo_sub_index(p, c) for p, c in concentrations.items()}
+
+
 def compute_atmo_index(daily_ugm3: Mapping[Quantity, float]) -> AtmoIndex:
     """The ATMO index: the worst of the five sub-indices.
 
@@ -204,10 +217,7 @@ def compute_atmo_index(daily_ugm3: Mapping[Quantity, float]) -> AtmoIndex:
     ...                     Quantity.O3: 60.0, Quantity.SO2: 3.0}).level.name
     'DEGRADE'
     """
-    for pollutant in daily_ugm3:
-        _check_pollutant(pollutant)
-    concentrations = {p: float(daily_ugm3.get(p, math.nan)) for p in ATMO_POLLUTANTS}
-    sub_indices = {p: atmo_sub_index(p, c) for p, c in concentrations.items()}
+    concentrations, sub_indices = _classed(daily_ugm3, ATMO_POLLUTANTS)
     worst = max(sub_indices.values())
     complete = AtmoLevel.INDISPONIBLE not in sub_indices.values()
     level = worst if complete or worst == AtmoLevel.EXTREMEMENT_MAUVAIS else AtmoLevel.INDISPONIBLE
@@ -238,10 +248,7 @@ def compute_atmo_hour(hourly_ugm3: Mapping[Quantity, float]) -> AtmoIndex:
     >>> compute_atmo_hour({Quantity.PM10: 300.0}).level.name
     'INDISPONIBLE'
     """
-    for pollutant in hourly_ugm3:
-        _check_pollutant(pollutant)
-    concentrations = {p: float(hourly_ugm3.get(p, math.nan)) for p in ATMO_HOURLY_POLLUTANTS}
-    sub_indices = {p: atmo_sub_index(p, c) for p, c in concentrations.items()}
+    concentrations, sub_indices = _classed(hourly_ugm3, ATMO_HOURLY_POLLUTANTS)
     level = max(sub_indices.values())
     responsible = tuple(p for p, s in sub_indices.items() if s == level and level)
     return AtmoIndex(level, sub_indices, concentrations, responsible)
