@@ -5,6 +5,7 @@ Tests present a token with ``headers={"Authorization": f"Bearer {token}"}``.
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,13 +85,20 @@ def seed_territory(conn: Connection) -> None:
     journal_import(conn, "seed")
 
 
-def _client(database_url: str, data_dir: Path) -> Iterator[TestClient]:
-    app: FastAPI = create_app(Settings(database_url=database_url, data_dir=data_dir))
+@contextmanager
+def app_client(settings: Settings) -> Iterator[TestClient]:
+    """An in-process client of the app for ``settings``; its engine is disposed after."""
+    app: FastAPI = create_app(settings)
     try:
         with TestClient(app) as client:
             yield client
     finally:
         app.state.engine.dispose()
+
+
+def _client(database_url: str, data_dir: Path) -> Iterator[TestClient]:
+    with app_client(Settings(database_url=database_url, data_dir=data_dir)) as client:
+        yield client
 
 
 @pytest.fixture

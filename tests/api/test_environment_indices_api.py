@@ -18,6 +18,7 @@ from healthycity.config import Settings
 from healthycity.environment import indices_service as service
 from healthycity.environment.indices.heat import load_heat_thresholds
 from healthycity.errors import ValidationError
+from tests.api.conftest import app_client
 from tests.environment_indices_seed import seed_all, seed_birch_pollen
 
 API = "/api/v1/environment"
@@ -31,20 +32,12 @@ BIRCH_CLASSES = {
 }
 
 
-def _serve(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
-
-
 @pytest.fixture
 def indices(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     with engine.begin() as conn:
         seed_all(conn)
-    yield from _serve(Settings(database_url=database_url, data_dir=tmp_path))
+    with app_client(Settings(database_url=database_url, data_dir=tmp_path)) as client:
+        yield client
 
 
 @pytest.fixture
@@ -57,7 +50,8 @@ def indices_with_birch(engine: Engine, database_url: str, tmp_path: Path) -> Ite
     classes.write_text(json.dumps(BIRCH_CLASSES))
     settings = Settings(database_url=database_url, data_dir=tmp_path,
                         pollen_thresholds_file=classes)  # fmt: skip
-    yield from _serve(settings)
+    with app_client(settings) as client:
+        yield client
 
 
 def _index(client: TestClient, name: str, **params: str) -> dict:
@@ -224,15 +218,9 @@ def test_threshold_tables_come_from_the_settings(
         pollen_thresholds_file=pollen_file,
         heat_thresholds_file=heat_file,
     )
-    app = create_app(settings)
-    try:
-        with TestClient(app) as client:
-            pollen = client.get(f"{API}/indices/pollen", params={"commune": "58194", "date": DAY})
-            heat = client.get(
-                f"{API}/indices/heat", params={"commune": "58194", "date": "2026-07-20"}
-            )
-    finally:
-        app.state.engine.dispose()
+    with app_client(settings) as client:
+        pollen = client.get(f"{API}/indices/pollen", params={"commune": "58194", "date": DAY})
+        heat = client.get(f"{API}/indices/heat", params={"commune": "58194", "date": "2026-07-20"})
 
     body = pollen.json()
     (nevers,) = body["communes"]

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from healthycity.api.app import create_app
 from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
+from tests.api.conftest import app_client
 from tests.environment_indices_seed import seed_territory
 from tests.pollen_feed_samples import DAY, csv_bytes, feature, geojson_bytes
 
@@ -34,12 +34,8 @@ def engine_with_territory(engine: Engine) -> Engine:
 def client(
     engine_with_territory: Engine, database_url: str, tmp_path: Path
 ) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, data_dir=tmp_path))
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
+    with app_client(Settings(database_url=database_url, data_dir=tmp_path)) as client:
+        yield client
 
 
 def _auth(engine: Engine, role: str, scope: str | None = None) -> dict[str, str]:

@@ -1,13 +1,16 @@
 """Run the ``healthycity`` command in-process on a real database, passed through ``HC_*``."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from healthycity.cli.main import app
 from healthycity.config import Settings
+from healthycity.storage.engine import make_engine
+from healthycity.storage.migrate import upgrade_database
 
 Run = Callable[..., Result]
 
@@ -27,6 +30,15 @@ def _runner(database_url: str, data_dir: Path) -> Run:
 def run(settings: Settings) -> Run:
     """``run("territory", "show", ...)`` on the empty database of ``settings``."""
     return _runner(settings.database, settings.data_dir)
+
+
+@pytest.fixture
+def cli_engine(settings: Settings) -> Iterator[Engine]:
+    """The database ``run`` works on, migrated, for a test to seed what the command reads."""
+    engine = make_engine(settings.database)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from healthycity.alerts import store
 from healthycity.config import Settings
 from healthycity.storage.engine import make_engine
-from healthycity.storage.migrate import upgrade_database
 from tests.api.conftest import seed_territory
 from tests.cli.conftest import Run
 
@@ -32,12 +32,9 @@ commune/58194,2026-07-01T12:00:00+02:00,atmo,bon
 
 
 @pytest.fixture
-def files(settings: Settings, tmp_path: Path) -> tuple[Path, Path]:
-    engine = make_engine(settings.database)
-    upgrade_database(engine)
-    with engine.begin() as conn:
+def files(cli_engine: Engine, tmp_path: Path) -> tuple[Path, Path]:
+    with cli_engine.begin() as conn:
         seed_territory(conn)
-    engine.dispose()
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps(RULES, ensure_ascii=False), encoding="utf-8")
     observations = tmp_path / "obs.csv"

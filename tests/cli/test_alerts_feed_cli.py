@@ -37,7 +37,6 @@ from healthycity.alerts_feed.observations import (
 from healthycity.alerts_feed.places import rules_area
 from healthycity.config import Settings
 from healthycity.storage.engine import make_engine
-from healthycity.storage.migrate import upgrade_database
 from tests.cli.conftest import Run
 from tests.environment_indices_seed import DAY_START, seed_all, seed_birch_pollen
 
@@ -55,12 +54,9 @@ RULES = [
 
 
 @pytest.fixture
-def seeded(settings: Settings, tmp_path: Path) -> Path:
-    engine = make_engine(settings.database)
-    upgrade_database(engine)
-    with engine.begin() as conn:
+def seeded(cli_engine: Engine, tmp_path: Path) -> Path:
+    with cli_engine.begin() as conn:
         seed_all(conn)
-    engine.dispose()
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps(RULES), encoding="utf-8")
     return rules
@@ -129,18 +125,15 @@ def test_alerts_watch_once_evaluates_what_was_stored(
 
 
 def test_alerts_evaluate_takes_the_pollen_classes_of_the_settings(
-    run: Run, settings: Settings, tmp_path: Path
+    run: Run, cli_engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
     """Birch at Nevers averages 32 grains/m³ on the day: "modéré" with classes 10/20/40/80/160
     (HC_POLLEN_THRESHOLDS_FILE), so a rule from "modéré" publishes; with the shipped table,
     which has no classes, the level is "indisponible" and nothing is published.
     """
-    engine = make_engine(settings.database)
-    upgrade_database(engine)
-    with engine.begin() as conn:
+    with cli_engine.begin() as conn:
         seed_all(conn)
         seed_birch_pollen(conn)
-    engine.dispose()
     rules = tmp_path / "pollen-rules.json"
     rule = {"hazard": "pollen", "index": "pollen", "min_level": "modéré", "for_days": 1,
             "clear_below": "modéré", "clear_for_days": 1,

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,8 +25,6 @@ from healthycity.environment.mqtt_ingest import (
     run_mqtt_ingest,
 )
 from healthycity.environment.quantities import Quantity
-from healthycity.storage.engine import make_engine
-from healthycity.storage.migrate import upgrade_database
 from healthycity.territory import tables as territory_tables
 from tests.api.conftest import seed_territory
 from tests.cli.conftest import Run
@@ -39,10 +36,8 @@ START = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
 
 
 @pytest.fixture
-def engine_with_communes(settings) -> Iterator[Engine]:
-    engine = make_engine(settings.database)
-    upgrade_database(engine)
-    with engine.begin() as conn:
+def engine_with_communes(cli_engine: Engine) -> Engine:
+    with cli_engine.begin() as conn:
         conn.execute(insert(territory_tables.territories).values(
             level="departement", code="58", name="Nièvre", search_name="nievre"))  # fmt: skip
         conn.execute(insert(territory_tables.territories), [
@@ -52,8 +47,7 @@ def engine_with_communes(settings) -> Iterator[Engine]:
         conn.execute(insert(territory_tables.territory_links), [
             {"child_level": "commune", "child_code": code, "parent_level": "departement",
              "parent_code": "58"} for code, *_ in COMMUNES])  # fmt: skip
-    yield engine
-    engine.dispose()
+    return cli_engine
 
 
 def count(engine: Engine, table=tables.observations) -> int:
@@ -195,14 +189,11 @@ SENSORS_HEADER = "id,name,kind,quantities,lon,lat,commune_code,operator,status\n
 
 
 @pytest.fixture
-def engine_with_nevers(settings) -> Iterator[Engine]:
+def engine_with_nevers(cli_engine: Engine) -> Engine:
     """The seed territory of the API tests: Nevers (58194) has a polygon, the only one."""
-    engine = make_engine(settings.database)
-    upgrade_database(engine)
-    with engine.begin() as conn:
+    with cli_engine.begin() as conn:
         seed_territory(conn)
-    yield engine
-    engine.dispose()
+    return cli_engine
 
 
 def test_import_sensors_registers_a_csv_and_locates_the_communes(

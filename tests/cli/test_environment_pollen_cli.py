@@ -1,28 +1,21 @@
 """``healthycity environment import-pollen-index``: the published pollen index from a file."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from healthycity.config import Settings
 from healthycity.environment.tables import published_pollen
-from healthycity.storage.engine import make_engine
-from healthycity.storage.migrate import upgrade_database
 from tests.cli.conftest import Run
 from tests.environment_indices_seed import seed_territory
 from tests.pollen_feed_samples import csv_bytes, feature, geojson_bytes
 
 
 @pytest.fixture
-def territory(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings.database)
-    upgrade_database(engine)
-    with engine.begin() as conn:
+def territory(cli_engine: Engine) -> Engine:
+    with cli_engine.begin() as conn:
         seed_territory(conn)
-    yield engine
-    engine.dispose()
+    return cli_engine
 
 
 def _rows(engine: Engine) -> int:

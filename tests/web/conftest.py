@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwrigh
 
 from healthycity.api.app import create_app
 from healthycity.config import Settings
+from tests.api.conftest import app_client
 from tests.conftest import service_unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,12 +40,8 @@ LOCAL_HOST = "127.0.0.1"
 @contextmanager
 def client_on(database_url: str, data_dir: Path) -> Iterator[TestClient]:
     """An in-process client of the app on ``database_url``; the engine is disposed after."""
-    app = create_app(Settings(database_url=database_url, data_dir=data_dir))
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.engine.dispose()
+    with app_client(Settings(database_url=database_url, data_dir=data_dir)) as client:
+        yield client
 
 
 @pytest.fixture
