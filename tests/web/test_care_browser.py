@@ -279,7 +279,8 @@ def test_scenario_editor_saves_two_scenarios_and_compares_them(
     page.get_by_label("Nom du scénario").fill("Un médecin à Dun-les-Places")
     page.get_by_role("button", name="Enregistrer le scénario").click()
     expect(status).to_contain_text("enregistré")
-    expect(page.locator("#compare-first option")).not_to_have_count(0)
+    # the list is refreshed after each save: wait for both before choosing
+    expect(page.locator("#compare-first option")).to_have_count(2)
     page.get_by_label("Scénario A").select_option(label=_option(page, "Saint-Parize"))
     page.get_by_label("Scénario B").select_option(label=_option(page, "Dun-les-Places"))
     page.get_by_role("button", name="Comparer").click()

@@ -186,12 +186,15 @@
     window.hcToken.send(url, { method: "GET", token: token() }).then(function (saved) {
       ["compare-first", "compare-second"].forEach(function (id, position) {
         var box = document.getElementById(id);
+        // a refresh (after a save) keeps what the officer already chose, if it still exists
+        var chosen = box.value;
+        var kept = saved.some(function (s) { return String(s.id) === chosen; });
         box.textContent = "";
         saved.forEach(function (s, index) {
           var option = document.createElement("option");
           option.value = String(s.id);
           option.textContent = fill(M.scenario_label, { id: s.id, name: s.name, changes: s.changes });
-          option.selected = index === position;
+          option.selected = kept ? option.value === chosen : index === position;
           box.appendChild(option);
         });
       });
