@@ -9,7 +9,6 @@ Evaluations are serialised: ``run_rules`` first takes the rule-state lock
 by hand) never read the same states, and no episode is published twice.
 """
 
-import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -32,6 +31,7 @@ from healthycity.alerts.rules import (
 )
 from healthycity.alerts.service import Publisher, publish_rule_event
 from healthycity.alerts.tables import feed_cursors, rule_states
+from healthycity.csv_files import read_csv_records
 from healthycity.errors import RecordError, ValidationError
 from healthycity.storage import bulk
 from healthycity.storage.upsert import upsert
@@ -140,7 +140,7 @@ def save_cursor(conn: Connection, name: str, position: datetime, *, now: datetim
     upsert(conn, feed_cursors, [row], key=("name",))
 
 
-def _observation(path: Path, line: int, row: dict[str, str | None]) -> IndexObservation:
+def _observation(path: Path, line: int, row: Mapping[str, str | None]) -> IndexObservation:
     def field(name: str) -> str:
         value = (row.get(name) or "").strip()
         if not value:
@@ -188,14 +188,8 @@ def read_observation_csv(path: Path) -> Iterator[IndexObservation]:
     RecordError
         Naming the line and field of a row that cannot be read.
     """
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            msg = f"{path} has columns {reader.fieldnames}; expected {list(CSV_COLUMNS)}."
-            raise ValidationError(msg)
-        for line, row in enumerate(reader, start=2):
-            yield _observation(path, line, row)
+    for line, row in read_csv_records(path, CSV_COLUMNS):
+        yield _observation(path, line, row)
 
 
 def expand_rule_territories(conn: Connection, rules: Iterable[Rule]) -> list[Rule]:

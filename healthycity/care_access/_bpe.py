@@ -11,13 +11,13 @@ Wide layout (one row per commune and year, one column per type, named ``nb_<what
 Every field is checked; a bad line raises :class:`RecordError` naming file, line and field.
 """
 
-import csv
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from healthycity.care_access.offer import COMMUNE_CODE, DEPARTEMENT_CODE
+from healthycity.csv_files import read_csv_records
 from healthycity.errors import RecordError
 
 TYPEQU = re.compile(r"^D\d{3}$")  # domain D of the BPE: "santé et action sociale"
@@ -55,29 +55,6 @@ def _fail(source: str, line: int, field: str, value: object, expected: str) -> R
     return RecordError(
         source=source, location=f"line {line}", field=field, value=value, expected=expected
     )
-
-
-def _records(path: Path) -> Iterator[tuple[int, dict[str, str], list[str]]]:
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise RecordError(
-            source=str(path),
-            location="file",
-            field="path",
-            value=str(path),
-            expected=f"a readable CSV file ({exc.strerror})",
-        ) from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        columns = list(reader.fieldnames or [])
-        try:
-            for record in reader:
-                yield reader.line_num, record, columns
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise _fail(
-                str(path), reader.line_num, "content", type(exc).__name__, "UTF-8 CSV"
-            ) from exc
 
 
 def _count(source: str, line: int, field: str, text: str | None) -> int:
@@ -138,8 +115,8 @@ def read_bpe_file(path: Path, *, years: Collection[int] | None = None) -> BpeFil
     counts: list[BpeCount] = []
     first_line: dict[tuple[int, str, str], int] = {}
     layout: dict[str, str] | None = None
-    for line, record, columns in _records(path):
-        layout = layout or _layout(source, columns)
+    for line, record in read_csv_records(path):
+        layout = layout or _layout(source, [c for c in record if c is not None])
         year, commune, departement = _key(source, line, record)
         for column, wide_type in layout.items():
             typequ = wide_type or (record.get("typequ") or "").strip()

@@ -8,9 +8,8 @@ départements 01–09 is lost), ``hospital_name``, ``site_name``, ``lat``, ``lon
 ``public_private``. Every field is checked; a bad line raises :class:`RecordError`.
 """
 
-import csv
 import math
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from healthycity.care_access.offer import (
     check_coordinates,
     check_finess,
 )
+from healthycity.csv_files import read_csv_records
 from healthycity.errors import RecordError
 
 REQUIRED_COLUMNS = ("id", "hospital_name", "lat", "lon", "postcode", "city", "facility_type")
@@ -178,41 +178,6 @@ def _read_row(row: _Row) -> HospitalRow:
     )
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    source = str(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise RecordError(
-            source=source,
-            location="file",
-            field="path",
-            value=source,
-            expected=f"a readable CSV file ({exc.strerror})",
-        ) from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RecordError(
-                source=source,
-                location="line 1 (header)",
-                field="columns",
-                value=reader.fieldnames,
-                expected=f"the columns {', '.join(REQUIRED_COLUMNS)}",
-            )
-        try:
-            yield from ((reader.line_num, record) for record in reader)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise RecordError(
-                source=source,
-                location=f"line {reader.line_num}",
-                field="content",
-                value=type(exc).__name__,
-                expected="UTF-8 CSV",
-            ) from exc
-
-
 def read_hospital_file(
     path: Path, *, departements: Collection[str] | None = None
 ) -> list[HospitalRow]:
@@ -223,7 +188,7 @@ def read_hospital_file(
     source = str(path)
     rows: list[HospitalRow] = []
     first_line: dict[str, int] = {}
-    for line, record in _records(path):
+    for line, record in read_csv_records(path, REQUIRED_COLUMNS):
         row = _read_row(_Row(source, line, record))
         first = first_line.setdefault(row.finess, line)
         if first != line:

@@ -1,9 +1,9 @@
 """Population by five-year age band: INSEE département estimates and commune derivations."""
 
-import csv
 from collections import defaultdict
 from pathlib import Path
 
+from healthycity.csv_files import read_csv_records
 from healthycity.errors import RecordError, ValidationError
 from healthycity.territory.models import AGE_BANDS, AgeStructure
 
@@ -53,32 +53,11 @@ _Table = dict[tuple[str, int], dict[str, dict[str, int]]]
 def _read_table(path: Path, departement_codes: set[str]) -> _Table:
     table: _Table = defaultdict(lambda: defaultdict(dict))
     source = str(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise RecordError(
-            source=source,
-            location="file",
-            field="path",
-            value=source,
-            expected=f"a readable CSV file ({exc.strerror})",
-        ) from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:  # without this check a renamed column would silently skip every row
-            raise RecordError(
-                source=source,
-                location="line 1 (header)",
-                field="columns",
-                value=reader.fieldnames,
-                expected=f"the columns {', '.join(_COLUMNS)}",
-            )
-        for record in reader:
-            code = (record.get("code_departement") or "").strip()
-            if code in departement_codes:
-                year, sex, band, value = _parse_record(record, f"line {reader.line_num}", source)
-                table[(code, year)][sex][band] = value
+    for line, record in read_csv_records(path, _COLUMNS):
+        code = (record.get("code_departement") or "").strip()
+        if code in departement_codes:
+            year, sex, band, value = _parse_record(record, f"line {line}", source)
+            table[(code, year)][sex][band] = value
     return table
 
 

@@ -4,12 +4,12 @@ The layout is the one of ``data/territory/`` (flattened ``@etalab/decoupage-admi
 every field is checked and a bad line raises :class:`RecordError` naming file, line and field.
 """
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from healthycity.csv_files import read_csv_records
 from healthycity.errors import RecordError
 from healthycity.territory.models import TerritoryRow
 
@@ -73,29 +73,7 @@ class _Reader:
         self._first_line: dict[str, int] = {}
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
-        try:
-            handle = self.path.open(encoding="utf-8-sig", newline="")
-        except OSError as exc:
-            raise RecordError(
-                source=str(self.path),
-                location="file",
-                field="path",
-                value=str(self.path),
-                expected=f"a readable CSV file ({exc.strerror})",
-            ) from exc
-        with handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in self.required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise RecordError(
-                    source=str(self.path),
-                    location="line 1 (header)",
-                    field="columns",
-                    value=reader.fieldnames,
-                    expected=f"the columns {', '.join(self.required)}",
-                )
-            for record in reader:
-                yield reader.line_num, record
+        return read_csv_records(self.path, self.required)
 
     def fail(self, line: int, field: str, value: object, expected: str) -> RecordError:
         """Build the error for one bad field."""

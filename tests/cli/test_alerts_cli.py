@@ -72,7 +72,7 @@ def test_alerts_evaluate_publishes_an_episode_once(
         ("[{", None, "rules.json line 1"),
         ('{"index": "atmo"}', None, "expected a list of rules"),
         ('[{"index": "atmo", "min_level": "mauvais"}]', None, "rule 1: "),
-        (None, "territory,time,index\n", "expected ['territory', 'time', 'index', 'level']"),
+        (None, "territory,time,index\n", "expected the columns territory, time, index, level"),
         (
             None,
             "territory,time,index,level\n58194,2026-07-01T10:00:00+02:00,atmo,bon\n",
