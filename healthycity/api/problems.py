@@ -121,7 +121,8 @@ def jsonable(value: Any) -> Any:
     return repr(value)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_problem(request: Request, exc: Exception) -> JSONResponse:
+    """An HTTP error (404 of an unknown route, 405…) as problem+json."""
     assert isinstance(exc, StarletteHTTPException)  # registered for it only  # noqa: S101
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     response = problem_response(exc.status_code, detail, request=request)
@@ -146,5 +147,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     """
     app.add_exception_handler(UserError, _user_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_problem)
     app.add_exception_handler(Exception, _internal_error)

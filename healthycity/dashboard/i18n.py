@@ -124,6 +124,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "back_to_map": {"fr": "Retour à la carte", "en": "Back to the map"},
     "not_found_title": {"fr": "Page introuvable", "en": "Page not found"},
+    "not_found_page": {
+        "fr": "Il n'y a pas de page à l'adresse « {path} » : le lien est peut-être ancien "
+        "ou mal recopié.",
+        "en": "There is no page at “{path}”: the link may be old or mistyped.",
+    },
     "not_found_territory": {
         "fr": "Nous ne trouvons pas de territoire « {level} » avec le code « {code} ».",
         "en": "We cannot find a “{level}” territory with code “{code}”.",

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from healthycity.alerts.feed import FEED_LEVELS, territory_feed_path
 from healthycity.api.deps import AppSettings, DbConn
+from healthycity.api.problems import http_problem
 from healthycity.dashboard.choropleth import DENSITY_PALETTE, NO_DATA_COLOUR
 from healthycity.dashboard.display_views import router as display_router
 from healthycity.dashboard.i18n import (
@@ -270,8 +272,28 @@ def map_departements(request: Request, conn: DbConn, cache: LayerCache) -> Respo
     return _payload_response(request, payload)
 
 
+# Paths read by programs: an unknown one answers problem+json, whatever the client accepts.
+_MACHINE_PATHS = ("/api/", "/ngsi-ld/", "/static/", "/alerts.atom")
+
+
+async def _page_or_problem(request: Request, exc: Exception) -> Response:
+    """A person following a dead link gets a page in their language; programs get problem+json."""
+    assert isinstance(exc, StarletteHTTPException)  # registered for it only  # noqa: S101
+    is_person = "text/html" in request.headers.get("accept", "") and request.method == "GET"
+    if exc.status_code != 404 or not is_person or request.url.path.startswith(_MACHINE_PATHS):
+        return await http_problem(request, exc)
+    language = get_language(request, request.query_params.get("lang"))
+    return _render(request, "not_found.html", language, {"path": request.url.path},
+                   status_code=404)  # fmt: skip
+
+
 def mount_dashboard(app: FastAPI) -> None:
-    """Add the web pages and serve ``static/`` (our CSS and scripts, and vendored Leaflet)."""
+    """Add the web pages and serve ``static/`` (our CSS and scripts, and vendored Leaflet).
+
+    Also answers an unknown page with an HTML 404 page for browsers (it replaces the API's
+    handler of HTTP errors, which it calls for everything else).
+    """
+    app.add_exception_handler(StarletteHTTPException, _page_or_problem)
     if not LEAFLET_JS.exists():
         logger.warning("leaflet missing path=%s hint='run make install'", LEAFLET_JS)
     app.include_router(router)

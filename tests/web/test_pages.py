@@ -224,6 +224,50 @@ def test_unknown_territory_page_is_an_html_404(
     assert message in response.text
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "title", "message"),
+    [
+        ("/nulle-part", BROWSER, "Page introuvable", "pas de page à l'adresse « /nulle-part »"),
+        ("/nowhere?lang=en", BROWSER | {"Accept-Language": "en"}, "Page not found",
+         "There is no page at “/nowhere”"),
+    ],
+)  # fmt: skip
+def test_unknown_page_is_an_html_404_for_a_browser(
+    web_client: TestClient, path: str, headers: dict[str, str], title: str, message: str
+) -> None:
+    response = web_client.get(path, headers=headers)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert f"<h1>{title}</h1>" in response.text
+    assert message in unescape(response.text)
+    assert 'href="/"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/nulle-part", {"Accept": "application/json"}),
+        ("GET", "/nulle-part", {}),  # a program that accepts anything
+        ("GET", "/api/v1/nulle-part", BROWSER),
+        ("GET", "/ngsi-ld/v1/nulle-part", BROWSER),
+        ("GET", "/static/absent.js", BROWSER),
+        ("POST", "/nulle-part", BROWSER),
+    ],
+)
+def test_unknown_path_for_a_program_stays_problem_json(
+    web_client: TestClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    response = web_client.request(method, path, headers=headers)
+
+    assert response.status_code in {404, 405}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == path
+
+
 def test_search_page_lists_matching_communes(web_client: TestClient) -> None:
     html = web_client.get("/recherche", params={"q": "chateau chinon"}).text
 
