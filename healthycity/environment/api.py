@@ -235,7 +235,11 @@ def get_observations(
     resolution: store.Resolution = "raw",
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> SeriesPublic:
-    """Readings (``raw``) or UTC ``hourly``/``daily`` aggregates, by sensor, commune, period."""
+    """Readings (``raw``) or UTC ``hourly``/``daily`` aggregates, by sensor, commune, period.
+
+    Aggregates are those of the hours or days that start from ``from`` to before ``to``: a
+    day is always a whole UTC day.
+    """
     if start is not None and end is not None and end <= start:
         msg = f"Period from={start.isoformat()} to={end.isoformat()}; expected to after from."
         raise ValidationError(msg)

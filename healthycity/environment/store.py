@@ -1,8 +1,8 @@
 """Queries of stored readings: raw series, hourly and daily aggregates, latest, quarantine."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Select, Table, desc, select
@@ -105,7 +105,12 @@ def get_observations(conn: Connection, where: SeriesFilter, *, limit: int) -> li
 def get_aggregates(
     conn: Connection, where: SeriesFilter, *, resolution: Literal["hourly", "daily"], limit: int
 ) -> list[Aggregate]:
-    """Hourly aggregates, or daily ones folded from the hourly rows of each UTC day."""
+    """Hourly or daily (UTC) aggregates of the periods starting within ``where``'s period.
+
+    A day is folded from all its hourly rows, never from the part of them inside the period.
+    """
+    if resolution == "daily":
+        where = replace(where, start=_next_midnight(where.start), end=_next_midnight(where.end))
     query = where.apply(
         select(h.c.sensor_id, h.c.quantity, h.c.period_start, h.c.count, h.c.value_sum,
                h.c.value_min, h.c.value_max),
@@ -121,6 +126,19 @@ def get_aggregates(
         Aggregate(sensor, Quantity(q), start, n, total / n, low, high)
         for sensor, q, start, n, total, low, high in rows[:limit]
     ]
+
+
+def _next_midnight(moment: datetime | None) -> datetime | None:
+    """``moment`` if it is a UTC midnight, else the next one: the first day starting at or after it.
+
+    >>> _next_midnight(datetime(2026, 10, 6, 5, tzinfo=UTC)).isoformat()
+    '2026-10-07T00:00:00+00:00'
+    """
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight if midnight == moment else midnight + timedelta(days=1)
 
 
 def _fold_days(

@@ -360,6 +360,35 @@ def test_get_observations_keeps_the_period_from_included_to_excluded(
             for a in hourly["aggregates"]] == [(1, 2, 25.0), (2, 1, 40.0)]  # fmt: skip
 
 
+def test_get_observations_daily_gives_whole_days_starting_in_the_period(
+    registered: TestClient, integrator: dict
+) -> None:
+    day = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)  # fmt: skip
+
+    def at(hours: float, value: float) -> dict:
+        moment = (day + timedelta(hours=hours)).isoformat()
+        return reading(observed_at=moment, value=value)
+
+    batch = [at(-2, 10.0), at(-1, 30.0), at(1, 50.0)]  # 22:00 and 23:00 the day before, 01:00
+    assert registered.post(f"{API}/observations", json=batch,
+                           headers=integrator).json()["accepted"] == 3  # fmt: skip
+
+    def daily(start: datetime, end: datetime) -> list[tuple[str, int, float]]:
+        params = {"resolution": "daily", "from": start.isoformat(), "to": end.isoformat()}
+        found = registered.get(f"{API}/observations", params=params).json()["aggregates"]
+        return [(a["period_start"], a["count"], a["mean"]) for a in found]
+
+    stamp = day.isoformat().replace("+00:00", "Z")
+    before = (day - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    # from 23:00: the day before starts earlier and is left out, not cut to its last hour
+    assert daily(day - timedelta(hours=1), day + timedelta(hours=12)) == [(stamp, 1, 50.0)]
+    assert daily(day - timedelta(days=1), day) == [(before, 2, 20.0)]
+    assert daily(day - timedelta(days=1), day + timedelta(minutes=1)) == [
+        (before, 2, 20.0), (stamp, 1, 50.0)
+    ]  # fmt: skip
+
+
 def test_sensors_say_which_are_silent(
     registered: TestClient, admin: dict[str, str], integrator: dict[str, str]
 ) -> None:
