@@ -12,17 +12,19 @@ server, in a throw-away schema).
   more; the first 10 s, on small tables, are faster).
 * The server is ``uvicorn --factory healthycity.api.app:create_app`` in a subprocess
   (``HC_BENCH_WORKERS`` processes, default 1), each batch committed before its 200; every
-  reading goes through validation, unit conversion, quality control, the hourly aggregates
-  and the latest-value table. Concurrent batches are validated in parallel and committed
-  together (``_group_commit``: one disk flush for several requests). Figures swing with the
-  other work on the machine: compare versions in alternating runs. Measured on the quiet
-  2-core machine (load average ~1.3), SQLite / PostgreSQL readings/s over 30 s: 41,300-47,600
-  / 52,600-54,600 with SQLite's default WAL checkpoint (every 1,000 pages), 51,300-54,800 /
-  58,000 with a checkpoint every 40,000 pages (``storage/engine.py``); over 10 s on the
-  earlier code, 52,900-54,500 / 52,600-62,400. Earlier, on a loaded machine: two processes
-  27,000-29,200 / 21,600-29,400 (each groups fewer requests, and they compete for the write
-  lock); uvicorn without uvloop and httptools 39,100 / 31,600 (one process 50,600 / 41,800
-  then). The client alone, against a server that only reads the body, posts 1,200,000
+  reading goes through validation, unit conversion, quality control, the hourly aggregates and
+  the latest-value table. Concurrent batches are validated in parallel and committed together
+  (``_group_commit``: one disk flush for several requests). Figures swing with the other work
+  on the machine: compare versions in alternating runs. Measured on the quiet 2-core machine
+  (load average ~1.3), SQLite / PostgreSQL readings/s over 30 s: 41,300-47,600 / 52,600-54,600
+  with SQLite's default WAL checkpoint (every 1,000 pages), 51,300-54,800 / 58,000 with a
+  checkpoint every 40,000 pages (``storage/engine.py``); over 10 s on the earlier code,
+  52,900-54,500 / 52,600-62,400. Comparing the registry version under the lock instead of
+  re-reading the batch's sensors (``env_registry_version``): alternated runs, SQLite
+  46,000-53,200 -> 49,400-54,100, PostgreSQL 62,700 -> 67,900. Earlier, on a loaded machine:
+  two processes 27,000-29,200 / 21,600-29,400 (each groups fewer requests, and they compete for
+  the write lock); uvicorn without uvloop and httptools 39,100 / 31,600 (one process 50,600 /
+  41,800 then). The client alone, against a server that only reads the body, posts 1,200,000
   readings within 10 s (client CPU 0.1 s): it is not the bottleneck.
 * Peer figures: the same rows inserted by a plain SQLAlchemy Core ``executemany`` into the
   observations table (no HTTP, no validation: the floor we are measured against), and FIWARE

@@ -464,6 +464,7 @@ class PreparedReadings:
 
     readings: Sequence[object]
     sensor_ids: list[str]
+    registry_version: int  # read before ``sensors``: a change in between shows as a new version
     sensors: dict[str, SensorInfo]
     columns: Columns
     errors: list[ItemError]
@@ -482,14 +483,23 @@ def prepare_readings(
 
     Validation is a third of a batch's time; done here, concurrent batches validate while
     another one writes. ``store_prepared`` re-reads the sensors under the lock and validates
-    again in the rare case one changed in between (registered, retired, moved, deleted).
-    Arguments are those of ``ingest_readings``.
+    again in the rare case the registry changed in between (a sensor registered, retired,
+    moved, deleted). Arguments are those of ``ingest_readings``.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     ids = _sensor_ids(readings)
+    version = _registry_version(conn)
     sensors = _load_sensors(conn, ids)
     columns, errors = parse_readings(readings, sensors, now=now, communes=communes)
-    return PreparedReadings(readings, ids, sensors, columns, errors, now, communes)
+    return PreparedReadings(readings, ids, version, sensors, columns, errors, now, communes)
+
+
+_VERSION_QUERY = select(tables.registry_version.c.version).where(tables.registry_version.c.id == 1)
+
+
+def _registry_version(conn: Connection) -> int:
+    """The sensor registry's version, which the database raises on any change to it."""
+    return int(conn.execute(_VERSION_QUERY).scalar_one())
 
 
 def store_prepared(conn: Connection, prepared: PreparedReadings, *, door: Door) -> IngestResult:
@@ -500,10 +510,11 @@ def store_prepared(conn: Connection, prepared: PreparedReadings, *, door: Door) 
     readings, now, communes = prepared.readings, prepared.now, prepared.communes
     received = now
     bulk.lock_for_writing(conn, lt, column="flags")
-    sensors = _load_sensors(conn, prepared.sensor_ids)
     columns, errors = prepared.columns, list(prepared.errors)
-    if sensors != prepared.sensors:  # the registry changed since: validate again
-        columns, errors = parse_readings(readings, sensors, now=now, communes=communes)
+    if _registry_version(conn) != prepared.registry_version:  # the sensors may have changed
+        sensors = _load_sensors(conn, prepared.sensor_ids)
+        if sensors != prepared.sensors:  # they did: validate again
+            columns, errors = parse_readings(readings, sensors, now=now, communes=communes)
     numbers: dict[str, int] = {}
     codes = [numbers.setdefault(name, len(numbers)) for name in columns.sensor]
     series = np.asarray(codes, dtype=np.int64) * _NQ + columns.quantity

@@ -26,6 +26,7 @@ Design notes (measured in ``bench/ingest.py``):
 """
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -74,6 +75,17 @@ sensor_quantities = Table(
     ),
     Column("quantity", String(32), primary_key=True),
     Column("unit", String(16), nullable=False),  # the unit the sensor reports in
+)
+
+# One row, whose ``version`` the database itself raises (triggers of migration
+# environment_0003) on every change to ``env_sensors`` or ``env_sensor_quantities``, whoever
+# makes it. The ingestion pipeline validates a batch before taking the write lock and, under
+# it, compares this number instead of re-reading the batch's sensors (bench/ingest.py).
+registry_version = Table(
+    "env_registry_version",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),  # always 1
+    Column("version", BigInteger, nullable=False),
 )
 
 observations = Table(

@@ -1,12 +1,13 @@
 """The ingestion pipeline on real SQLite and PostgreSQL: storage, units, QC, quarantine."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Executable, delete, func, insert, select, text, update
 
 from healthycity.environment import store, tables
-from healthycity.environment.pipeline import ingest_readings
+from healthycity.environment.pipeline import ingest_readings, prepare_readings, store_prepared
 from healthycity.environment.quality import QcFlag
 from healthycity.environment.quantities import Quantity
 
@@ -234,3 +235,60 @@ def test_ingest_readings_keeps_the_latest_value_of_each_series(sensors_engine: E
         ("no2", T0, pytest.approx(9.565, abs=1e-3)),
         ("pm25", T0 + timedelta(hours=1), 11.0),
     ]
+
+
+# --- A registry change between validation and the write lock -----------------------------------
+
+
+def registry_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(tables.registry_version.c.version)).scalar_one()
+
+
+def test_registry_version_is_raised_by_any_change_to_the_sensors(sensors_engine: Engine) -> None:
+    seen = [registry_version(sensors_engine)]
+    s, sq = tables.sensors, tables.sensor_quantities
+    changes = [
+        lambda conn: add_sensor(conn, "s3", {"pm10": "µg/m³"}),
+        lambda conn: conn.execute(update(s).where(s.c.id == "s3").values(status="retired")),
+        lambda conn: conn.execute(update(sq).where(sq.c.sensor_id == "s3").values(unit="mg/m³")),
+        lambda conn: conn.execute(text("DELETE FROM env_sensor_quantities WHERE sensor_id='s3'")),
+        lambda conn: conn.execute(text("DELETE FROM env_sensors WHERE id = 's3'")),
+    ]
+    for change in changes:
+        with sensors_engine.begin() as conn:
+            change(conn)
+        seen.append(registry_version(sensors_engine))
+    ingest(sensors_engine, [reading()])  # readings are not the registry
+    seen.append(registry_version(sensors_engine))
+
+    assert all(a < b for a, b in itertools.pairwise(seen[:-1])), seen
+    assert seen[-1] == seen[-2]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (update(tables.sensors).where(tables.sensors.c.id == "s1").values(status="retired"),
+         "inactive_sensor"),
+        (delete(tables.sensor_quantities).where(tables.sensor_quantities.c.sensor_id == "s1",
+                                                tables.sensor_quantities.c.quantity == "pm25"),
+         "quantity_not_measured"),
+    ],
+)  # fmt: skip
+def test_store_prepared_validates_again_when_the_registry_changed_since(
+    sensors_engine: Engine, change: Executable, reason: str
+) -> None:
+    with sensors_engine.connect() as conn:
+        prepared = prepare_readings(conn, [reading(), reading("s2")], now=NOW)
+    assert prepared.errors == []
+    with sensors_engine.begin() as conn:
+        conn.execute(change)
+
+    with sensors_engine.begin() as conn:
+        result = store_prepared(conn, prepared, door="http")
+
+    assert (result.accepted, result.quarantined) == (1, 1)
+    assert [(e.sensor_id, e.reason) for e in result.errors] == [("s1", reason)]
+    assert [o.value for o in series(sensors_engine, "s2")] == [10.0]
+    assert series(sensors_engine, "s1") == []
