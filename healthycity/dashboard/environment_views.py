@@ -1,4 +1,4 @@
-"""The environment pages: air quality (ATMO map, pollen, charts) and the quarantine.
+"""The environment pages: air quality (ATMO map, pollen, charts), the sensors, the quarantine.
 
 The air-quality page is public: its script reads the open indices API for the map and the
 series APIs for the charts (hand-drawn SVG, no charting library, no CDN). The quarantine page
@@ -112,16 +112,20 @@ def _pollen_table(
     }
 
 
+def _silent_since(heard: datetime | None, language: Language) -> str:
+    t = Translator(language)
+    if heard is None:
+        return t("air_sensor_never_reported")
+    return t("air_sensor_silent_since", since=_local_time(heard, language))
+
+
 def _silence_note(sensor: sensors.Sensor, now: datetime, language: Language) -> str:
     """'' for a sensor that reports; else since when its silent quantities are quiet."""
     silent = sensor.silent_quantities(now)
     if not silent:
         return ""
-    t = Translator(language)
     heard = [sensor.latest_observed_at[q] for q in silent if q in sensor.latest_observed_at]
-    if not heard:
-        return " — " + t("air_sensor_never_reported")
-    return " — " + t("air_sensor_silent_since", since=_local_time(max(heard), language))
+    return " — " + _silent_since(max(heard, default=None), language)
 
 
 def _sensor_choices(
@@ -138,6 +142,21 @@ def _sensor_choices(
     ]
 
 
+def _focus_communes(conn: Connection, focus: Territory | None) -> list[Territory]:
+    """The communes of the focus territory, by name; none if it is not a commune or in one."""
+    if focus is None or focus.level not in INDEX_LEVELS:
+        return []
+    communes = [focus] if focus.level == "commune" else territory_store.get_children(
+        conn, focus.level, focus.code, child_level="commune"
+    )  # fmt: skip
+    return sorted(communes, key=lambda c: c.name)
+
+
+def _sensors_in(conn: Connection, communes: list[Territory]) -> list[sensors.Sensor]:
+    codes = {c.code for c in communes}
+    return [s for s in sensors.list_sensors(conn, limit=100_000) if s.commune_code in codes]
+
+
 @router.get("/qualite-air", response_class=HTMLResponse, name="air_quality_page")
 def air_quality_page(
     request: Request,
@@ -150,13 +169,8 @@ def air_quality_page(
     focus = _focus(conn, settings.focus_territory)
     day = day or latest_complete_day(conn, ATMO_POLLUTANTS)
     start, end = local_day_window(day)
-    communes: list[Territory] = []
-    if focus is not None and focus.level in INDEX_LEVELS:
-        communes = [focus] if focus.level == "commune" else territory_store.get_children(
-            conn, focus.level, focus.code, child_level="commune"
-        )  # fmt: skip
-    codes = {c.code for c in communes}
-    found = [s for s in sensors.list_sensors(conn, limit=100_000) if s.commune_code in codes]
+    communes = _focus_communes(conn, focus)
+    found = _sensors_in(conn, communes)
     config = {
         "communes_url": request.url_for("map_communes").path,
         "indices_url": "/api/v1/environment/indices/atmo",
@@ -181,12 +195,70 @@ def air_quality_page(
             "day": day,
             "config": config,
             "legend": _legend(language),
-            "communes": sorted(communes, key=lambda c: c.name),
+            "communes": communes,
             "sensor_choices": _sensor_choices(found, datetime.now(UTC), language),
             "quantities": [(q.value, _label(q, language)) for q in CHART_QUANTITIES],
             "max_distance_km": round(DEFAULT_MAX_DISTANCE_M / 1000),
             "pollen": _pollen_table(conn, communes, day, language),
         },
+    )
+
+
+def _sensor_row(
+    sensor: sensors.Sensor, commune: str, now: datetime, language: Language
+) -> dict[str, Any]:
+    t = Translator(language)
+    latest = max(sensor.latest_observed_at.values(), default=None)
+    silence = "; ".join(
+        f"{_label(q, language)} — {_silent_since(sensor.latest_observed_at.get(q), language)}"
+        for q in sensor.silent_quantities(now)
+    )
+    state = "off" if sensor.status != "active" else "silent" if silence else "reporting"
+    return {
+        "id": sensor.id,
+        "name": sensor.name,
+        "kind": t("air_kind_" + sensor.kind),
+        "commune": commune,
+        "operator": sensor.operator or "—",
+        "status": t("air_status_" + sensor.status),
+        "quantities": [f"{_label(q, language)} ({unit})" for q, unit in sensor.quantities.items()],
+        "latest": "—" if latest is None else _local_time(latest, language),
+        "state": state,
+        "state_label": silence or t(f"air_state_{state}"),
+    }
+
+
+@router.get("/qualite-air/capteurs", response_class=HTMLResponse, name="air_sensors_page")
+def air_sensors_page(
+    request: Request,
+    conn: DbConn,
+    settings: AppSettings,
+    language: PageLanguage,
+    silent: Annotated[bool, Query(alias="muets")] = False,
+) -> HTMLResponse:
+    """The focus territory's sensors: what each measures, its last reading, which are silent.
+
+    Server-rendered and public: a registry of sensors and their positions is not health data
+    (the same as ``GET /api/v1/environment/sensors``).
+    """
+    communes = _focus_communes(conn, _focus(conn, settings.focus_territory))
+    names = {c.code: f"{c.name} ({c.code})" for c in communes}
+    now = datetime.now(UTC)
+    rows = [
+        _sensor_row(s, names[s.commune_code], now, language)
+        for s in sorted(_sensors_in(conn, communes), key=lambda s: (names[s.commune_code], s.name))
+    ]
+    counts = {
+        "total": len(rows),
+        "active": sum(r["state"] != "off" for r in rows),
+        "silent": sum(r["state"] == "silent" for r in rows),
+    }
+    shown = [r for r in rows if r["state"] == "silent"] if silent else rows
+    return _render(
+        request,
+        "environment_sensors.html",
+        language,
+        {"rows": shown, "counts": counts, "only_silent": silent, "has_area": bool(communes)},
     )
 
 

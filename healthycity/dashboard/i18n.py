@@ -254,6 +254,47 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{count} quarantined reading(s), newest first.",
     },
     "air_quarantine_failed": {"fr": "Échec : {detail}", "en": "Failed: {detail}"},
+    "air_sensors_link": {"fr": "Réseau de capteurs", "en": "Sensor network"},
+    "air_sensors_title": {"fr": "Réseau de capteurs", "en": "Sensor network"},
+    "air_sensors_intro": {
+        "fr": "Les capteurs enregistrés sur le territoire : ce que chacun mesure, sa dernière "
+        "mesure reçue, et ceux qui se sont tus (au-delà du silence admis pour la grandeur : "
+        "contrôle « capteur muet »).",
+        "en": "The sensors registered in the territory: what each measures, its last reading "
+        "received, and those that went quiet (past the silence allowed for the quantity: the "
+        "stale-sensor check).",
+    },
+    "air_sensors_counts": {
+        "fr": "{total} capteur(s), dont {active} actif(s) ; {silent} muet(s).",
+        "en": "{total} sensor(s), {active} active; {silent} silent.",
+    },
+    "air_sensors_show_silent": {
+        "fr": "N'afficher que les capteurs muets",
+        "en": "Show only the silent sensors",
+    },
+    "air_sensors_show_all": {"fr": "Afficher tous les capteurs", "en": "Show every sensor"},
+    "air_sensors_none_silent": {
+        "fr": "Aucun capteur actif n'est muet.",
+        "en": "No active sensor is silent.",
+    },
+    "air_sensors_api": {
+        "fr": "Les mêmes données par l'API (JSON)",
+        "en": "The same data from the API (JSON)",
+    },
+    "air_col_kind": {"fr": "Type", "en": "Kind"},
+    "air_col_operator": {"fr": "Exploitant", "en": "Operator"},
+    "air_col_status": {"fr": "Statut", "en": "Status"},
+    "air_col_quantities": {
+        "fr": "Grandeurs mesurées (unité reçue)",
+        "en": "Quantities (unit received)",
+    },
+    "air_col_latest": {"fr": "Dernière mesure", "en": "Latest reading"},
+    "air_col_state": {"fr": "État", "en": "State"},
+    "air_status_active": {"fr": "actif", "en": "active"},
+    "air_status_inactive": {"fr": "inactif", "en": "inactive"},
+    "air_status_retired": {"fr": "retiré", "en": "retired"},
+    "air_state_reporting": {"fr": "transmet", "en": "reporting"},
+    "air_state_off": {"fr": "hors service", "en": "out of service"},
     "air_col_received": {"fr": "Reçue le", "en": "Received"},
     "air_col_door": {"fr": "Entrée", "en": "Door"},
     "air_col_reason": {"fr": "Raison", "en": "Reason"},

@@ -9,12 +9,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from healthycity.api.app import create_app
 from healthycity.auth.tokens import create_token
 from healthycity.config import Settings
-from healthycity.environment import sensors
+from healthycity.environment import sensors, tables
 from healthycity.environment.pipeline import ingest_readings
 from healthycity.environment.quantities import Quantity
 from tests.environment_indices_seed import DAY_START, lon_lat, seed_all
@@ -97,6 +97,36 @@ def test_air_quality_page_names_silent_sensors(seeded: Engine, pages: TestClient
     assert '<option value="lc-urzy">Station lc-urzy (micro-capteur)</option>' in french
     assert "(station de référence) — muet : aucune mesure reçue</option>" in french
     assert "(reference station) — silent: no reading received</option>" in english
+
+
+def test_sensor_network_page_lists_the_territory_sensors_and_the_silent_ones(
+    seeded: Engine, pages: TestClient
+) -> None:
+    # The page reads the clock: lc-urzy reported an hour ago, the others on 2026-01-15.
+    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    with seeded.begin() as conn:
+        ingest_readings(conn, [{"sensor_id": "lc-urzy", "quantity": "pm25", "value": 8.0,
+                                "observed_at": recent}], door="http")  # fmt: skip
+        conn.execute(update(tables.sensors).where(tables.sensors.c.id == "meteo-nevers")
+                     .values(status="retired"))  # fmt: skip
+
+    french = pages.get("/qualite-air/capteurs")
+    english = pages.get("/qualite-air/capteurs", params={"lang": "en"}).text
+    only_silent = pages.get("/qualite-air/capteurs", params={"muets": "1"}).text
+
+    assert french.status_code == 200
+    rows = re.findall(r'<tr data-sensor="([^"]+)" data-state="(\w+)">', french.text)
+    # by commune (Marzy, Nevers, Urzy), then name; meteo-bourges is in Cher, outside the focus
+    assert rows == [("ref-marzy", "silent"), ("meteo-nevers", "off"), ("ref-nevers", "silent"),
+                    ("lc-urzy", "reporting")]  # fmt: skip
+    assert "4 capteur(s), dont 3 actif(s) ; 2 muet(s)." in french.text
+    # ref-nevers' last readings: 2026-01-15 22:00 UTC, 23:00 in Paris
+    assert "Particules fines PM2,5 — muet depuis le 15/01/2026 23:00" in french.text
+    assert ">hors service</span>" in french.text
+    assert "4 sensor(s), 3 active; 2 silent." in english
+    assert "Fine particles PM2.5 — silent since 2026-01-15 23:00" in english
+    assert re.findall(r'<tr data-sensor="([^"]+)"', only_silent) == ["ref-marzy", "ref-nevers"]
+    assert 'href="/qualite-air/capteurs"' in pages.get("/qualite-air", params={"date": DAY}).text
 
 
 # --- In a real browser --------------------------------------------------------------------
