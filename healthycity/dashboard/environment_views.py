@@ -164,8 +164,12 @@ def air_quality_page(
     settings: AppSettings,
     language: PageLanguage,
     day: Annotated[date | None, Query(alias="date")] = None,
+    sensor_id: Annotated[str | None, Query(alias="capteur", max_length=128)] = None,
 ) -> HTMLResponse:
-    """The ATMO index per commune of the focus territory on a map, and the charts."""
+    """The ATMO index per commune of the focus territory on a map, and the charts.
+
+    ``?capteur=`` chooses the sensor whose chart is shown (the sensor network page links so).
+    """
     focus = _focus(conn, settings.focus_territory)
     day = day or latest_complete_day(conn, ATMO_POLLUTANTS)
     start, end = local_day_window(day)
@@ -197,6 +201,7 @@ def air_quality_page(
             "legend": _legend(language),
             "communes": communes,
             "sensor_choices": _sensor_choices(found, datetime.now(UTC), language),
+            "chosen_sensor": sensor_id,
             "quantities": [(q.value, _label(q, language)) for q in CHART_QUANTITIES],
             "max_distance_km": round(DEFAULT_MAX_DISTANCE_M / 1000),
             "pollen": _pollen_table(conn, communes, day, language),

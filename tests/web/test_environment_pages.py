@@ -127,6 +127,11 @@ def test_sensor_network_page_lists_the_territory_sensors_and_the_silent_ones(
     assert "Fine particles PM2.5 — silent since 2026-01-15 23:00" in english
     assert re.findall(r'<tr data-sensor="([^"]+)"', only_silent) == ["ref-marzy", "ref-nevers"]
     assert 'href="/qualite-air/capteurs"' in pages.get("/qualite-air", params={"date": DAY}).text
+    # each sensor links to its chart on the air-quality page, chosen there
+    assert '<a href="/qualite-air?capteur=ref-marzy#sensor-chart-title">' in french.text
+    chosen = pages.get("/qualite-air", params={"date": DAY, "capteur": "ref-marzy"}).text
+    sensor_select = chosen.split('<select id="chart-sensor">')[1].split("</select>")[0]
+    assert re.findall(r'<option value="([^"]+)" selected>', sensor_select) == ["ref-marzy"]
 
 
 # --- In a real browser --------------------------------------------------------------------
