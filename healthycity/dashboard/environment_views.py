@@ -10,7 +10,7 @@ page behind a token cookie would need CSRF protection and a login flow for the s
 """
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -209,6 +209,10 @@ def air_quality_page(
     )
 
 
+SensorState = Literal["reporting", "silent", "off"]
+_STATES: tuple[SensorState, ...] = get_args(SensorState)
+
+
 def _sensor_row(
     sensor: sensors.Sensor, commune: str, now: datetime, language: Language
 ) -> dict[str, Any]:
@@ -218,10 +222,14 @@ def _sensor_row(
         f"{_label(q, language)} — {_silent_since(sensor.latest_observed_at.get(q), language)}"
         for q in sensor.silent_quantities(now)
     )
-    state = "off" if sensor.status != "active" else "silent" if silence else "reporting"
+    state: SensorState = (
+        "off" if sensor.status != "active" else "silent" if silence else "reporting"
+    )
     return {
         "id": sensor.id,
         "name": sensor.name,
+        "lon": sensor.lon,
+        "lat": sensor.lat,
         "kind": t("air_kind_" + sensor.kind),
         "commune": commune,
         "operator": sensor.operator or "—",
@@ -246,9 +254,10 @@ def air_sensors_page(
     Server-rendered and public: a registry of sensors and their positions is not health data
     (the same as ``GET /api/v1/environment/sensors``).
     """
-    communes = _focus_communes(conn, _focus(conn, settings.focus_territory))
+    focus = _focus(conn, settings.focus_territory)
+    communes = _focus_communes(conn, focus)
     names = {c.code: f"{c.name} ({c.code})" for c in communes}
-    now = datetime.now(UTC)
+    now, t = datetime.now(UTC), Translator(language)
     rows = [
         _sensor_row(s, names[s.commune_code], now, language)
         for s in sorted(_sensors_in(conn, communes), key=lambda s: (names[s.commune_code], s.name))
@@ -259,12 +268,21 @@ def air_sensors_page(
         "silent": sum(r["state"] == "silent" for r in rows),
     }
     shown = [r for r in rows if r["state"] == "silent"] if silent else rows
+    config = {
+        "communes_url": request.url_for("map_communes").path,
+        "communes": sorted(names),
+        "bbox": None if focus is None else focus.bbox,
+        "sensors": [{k: r[k] for k in ("id", "name", "lon", "lat", "state", "state_label")}
+                    for r in shown],
+        "messages": _messages(language, ("map_failed",)),
+    }  # fmt: skip
     return _render(
         request,
         "environment_sensors.html",
         language,
-        {"rows": shown, "counts": counts, "only_silent": silent, "has_area": bool(communes)},
-    )
+        {"rows": shown, "counts": counts, "only_silent": silent, "has_area": bool(communes),
+         "config": config, "states": [(s, t(f"air_state_{s}")) for s in _STATES]},
+    )  # fmt: skip
 
 
 _QUARANTINE_KEYS = (

@@ -295,6 +295,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "air_status_retired": {"fr": "retiré", "en": "retired"},
     "air_state_reporting": {"fr": "transmet", "en": "reporting"},
     "air_state_off": {"fr": "hors service", "en": "out of service"},
+    "air_state_silent": {"fr": "muet", "en": "silent"},
+    "air_sensors_map_label": {
+        "fr": "Carte des capteurs du territoire, colorés selon leur état",
+        "en": "Map of the territory's sensors, coloured by state",
+    },
     "air_col_received": {"fr": "Reçue le", "en": "Received"},
     "air_col_door": {"fr": "Entrée", "en": "Door"},
     "air_col_reason": {"fr": "Raison", "en": "Reason"},

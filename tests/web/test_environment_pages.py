@@ -264,3 +264,31 @@ def test_operator_reads_the_quarantine_with_a_pasted_token(
     assert token not in page.url
     assert browsing.errors == []
     assert browsing.blocked == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sensor_map_colours_sensors_by_state_and_opens_a_chart(
+    browsing: Browsing, seeded: Engine
+) -> None:
+    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    with seeded.begin() as conn:
+        ingest_readings(conn, [{"sensor_id": "lc-urzy", "quantity": "pm25", "value": 8.0,
+                                "observed_at": recent}], door="http")  # fmt: skip
+    page = browsing.page
+    browsing.goto("/qualite-air/capteurs")
+    expect(page.locator("#sensors-map")).to_have_attribute("data-loaded", "true")
+
+    markers = dict(page.locator("path.sensor-marker").evaluate_all(
+        "els => els.map(e => [e.dataset.sensor, e.getAttribute('fill')])"))  # fmt: skip
+    assert markers == {"ref-marzy": "#d73027", "ref-nevers": "#d73027",
+                       "meteo-nevers": "#d73027", "lc-urzy": "#2c7bb6"}  # fmt: skip
+    page.hover('path.sensor-marker[data-sensor="lc-urzy"]')
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("Station lc-urzy")
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("transmet")
+    page.click('path.sensor-marker[data-sensor="lc-urzy"]')
+    page.wait_for_url("**/qualite-air?capteur=lc-urzy*")
+    expect(page.locator("#chart-sensor")).to_have_value("lc-urzy")
+    expect(page.locator("#sensor-chart")).to_have_attribute("data-loaded", "true")
+    assert browsing.errors == []
+    assert browsing.blocked == []
