@@ -65,6 +65,7 @@ router = APIRouter(prefix="/environment", tags=["environment"])
 EngineDep = Annotated[Engine, Depends(get_engine)]
 Admin = Annotated[Identity, Depends(require_role("territory_admin"))]
 Integrator = Annotated[Identity, Depends(require_role("professional"))]
+Operator = Annotated[Identity, Depends(require_role("operator"))]
 
 
 # --- Sensors ---------------------------------------------------------------------------------
@@ -259,17 +260,24 @@ def get_observations(
     return SeriesPublic(resolution=resolution, count=len(rows), aggregates=rows)
 
 
-@router.get("/quarantine", dependencies=[Depends(require_role("operator"))])
+@router.get("/quarantine")
 def get_quarantine(
     engine: EngineDep,
+    operator: Operator,
     sensor: Annotated[str | None, Query(max_length=200)] = None,
     reason: Annotated[str | None, Query(max_length=40)] = None,
     since: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> QuarantineList:
-    """Readings that were not stored, newest first, with the reason (operators only)."""
+    """Readings that were not stored, newest first, with the reason (operators only).
+
+    An operator whose token is scoped to a territory sees the entries of the sensors
+    registered in it; entries naming no registered sensor there (an unknown id) are for
+    operators without a scope.
+    """
     with engine.connect() as conn:
         entries = store.get_quarantine(conn, sensor_id=sensor, reason=reason, since=since,
-                                       limit=limit)  # fmt: skip
+                                       limit=limit,
+                                       communes=scope_communes(conn, operator))  # fmt: skip
     rows = [QuarantinePublic(**vars(e)) for e in entries]
     return QuarantineList(count=len(rows), entries=rows)

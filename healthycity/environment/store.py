@@ -1,6 +1,6 @@
 """Queries of stored readings: raw series, hourly and daily aggregates, latest, quarantine."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -225,10 +225,14 @@ def get_quarantine(
     reason: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
+    communes: Collection[str] | None = None,
 ) -> list[QuarantineEntry]:
-    """Quarantined readings, newest first."""
+    """Quarantined readings, newest first; of the sensors registered in ``communes`` if given."""
     q = tables.quarantine
     query = select(q).order_by(desc(q.c.id)).limit(limit)
+    if communes is not None:
+        in_scope = select(s.c.id).where(s.c.commune_code.in_(sorted(communes)))
+        query = query.where(q.c.sensor_id.in_(in_scope))
     if sensor_id is not None:
         query = query.where(q.c.sensor_id == sensor_id)
     if reason is not None:

@@ -214,6 +214,24 @@ def test_post_observations_json_stores_valid_and_quarantines_invalid(
     assert_problem(registered.get(f"{API}/quarantine", headers=integrator), 403)
 
 
+def test_quarantine_of_a_scoped_operator_holds_its_territory_sensors_only(
+    registered: TestClient, integrator: dict[str, str], mint_token: MintToken
+) -> None:
+    batch = [reading() | {"value": "abc"}, reading(sensor_id="ghost")]
+    assert registered.post(f"{API}/observations", json=batch,
+                           headers=integrator).json()["quarantined"] == 2  # fmt: skip
+
+    def sensors_seen(scope: str | None) -> list[str | None]:
+        headers = auth(mint_token("operator", scope=scope))
+        entries = registered.get(f"{API}/quarantine", headers=headers).json()["entries"]
+        return sorted(e["sensor_id"] for e in entries)
+
+    assert sensors_seen(None) == ["ghost", "nevers-1"]  # national: every entry
+    assert sensors_seen("departement/58") == ["nevers-1"]  # Nevers' sensor, not the unknown id
+    assert sensors_seen("commune/58194") == ["nevers-1"]
+    assert sensors_seen("departement/18") == []
+
+
 def test_post_observations_csv_names_lines(registered: TestClient, integrator: dict) -> None:
     stamp = reading()["observed_at"]
     body = (
