@@ -1,11 +1,14 @@
 """Request and answer schemas of the environment HTTP API, and the conversions into them."""
 
+import csv
+import io
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from healthycity.environment import sensors, store
+from healthycity.environment._payloads import EXPORT_HEADER
 from healthycity.environment.pipeline import IngestResult, ItemError
 
 MAX_ERRORS_SHOWN = 1000  # every error is in the quarantine; the answer lists the first ones
@@ -149,6 +152,35 @@ class SeriesPublic(_Schema):
     count: int
     observations: list[ObservationPublic] | None = None
     aggregates: list[AggregatePublic] | None = None
+
+
+AGGREGATE_HEADER = ("sensor_id", "quantity", "unit", "period_start", "count", "mean", "min",
+                    "max")  # fmt: skip
+
+
+def series_csv(series: SeriesPublic) -> str:
+    """``series`` as CSV, times in ISO 8601 UTC and numbers to their last digit.
+
+    Readings in :data:`EXPORT_HEADER` (which ``POST`` takes back), aggregates in
+    :data:`AGGREGATE_HEADER`.
+    """
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    if series.observations is not None:
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(
+            (o.sensor_id, o.quantity, o.observed_at.isoformat(), repr(o.value), o.unit, o.flags,
+             "|".join(o.flag_names))
+            for o in series.observations
+        )  # fmt: skip
+    else:
+        writer.writerow(AGGREGATE_HEADER)
+        writer.writerows(
+            (a.sensor_id, a.quantity, a.unit, a.period_start.isoformat(), a.count, repr(a.mean),
+             repr(a.min), repr(a.max))
+            for a in series.aggregates or ()
+        )  # fmt: skip
+    return out.getvalue()
 
 
 class LatestPublic(_Schema):

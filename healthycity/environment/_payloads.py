@@ -16,6 +16,9 @@ import orjson
 from healthycity.errors import RecordError
 
 CSV_HEADER = ("sensor_id", "quantity", "observed_at", "value", "unit")
+# What ``GET /observations?format=csv`` writes: the readings with their QC flags. Posted back
+# (to move readings between instances), the flags are ignored: quality control runs again.
+EXPORT_HEADER = (*CSV_HEADER, "flags", "flag_names")
 JSON_SHAPE = 'a JSON array of observations, or {"observations": [...]}'
 _SOURCE = "request body"
 
@@ -81,7 +84,10 @@ def parse_json_body(body: bytes) -> Payload:
 
 
 def parse_csv_body(body: bytes) -> Payload:
-    """Readings from CSV with the header :data:`CSV_HEADER` (``unit`` may be empty)."""
+    """Readings from CSV with the header :data:`CSV_HEADER` or :data:`EXPORT_HEADER`.
+
+    ``unit`` may be empty (the sensor's registered unit).
+    """
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -91,7 +97,7 @@ def parse_csv_body(body: bytes) -> Payload:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip() for name in next(reader, [])]
-        if tuple(header) != CSV_HEADER:
+        if tuple(header) not in (CSV_HEADER, EXPORT_HEADER):
             raise RecordError(source=_SOURCE, location="line 1", field="header",
                               value=",".join(header), expected=",".join(CSV_HEADER))  # fmt: skip
         readings: list[object] = []
@@ -99,11 +105,11 @@ def parse_csv_body(body: bytes) -> Payload:
         for row in reader:
             if not row:
                 continue  # blank line
-            if len(row) != len(CSV_HEADER):
-                expected = f"{len(CSV_HEADER)} fields: {','.join(CSV_HEADER)}"
+            if len(row) != len(header):
+                expected = f"{len(header)} fields: {','.join(header)}"
                 line = f"line {reader.line_num}"
                 raise _error(line, "row", ",".join(row)[:200], expected)
-            sensor_id, quantity, observed_at, value, unit = row
+            sensor_id, quantity, observed_at, value, unit = row[: len(CSV_HEADER)]
             reading = {"sensor_id": sensor_id, "quantity": quantity, "observed_at": observed_at}
             readings.append(reading | {"value": value, "unit": unit or None})
             lines.append(reader.line_num)

@@ -19,7 +19,7 @@ a retried batch is a no-op (counted in ``duplicates``).
 
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -46,6 +46,7 @@ from healthycity.environment._api_schemas import (
     ingest_report,
     observation_public,
     sensor_public,
+    series_csv,
 )
 from healthycity.environment._group_commit import committer_for
 from healthycity.environment._http_common import read_body, scope_communes, transaction
@@ -225,7 +226,8 @@ async def post_observations(
     return report
 
 
-@router.get("/observations")
+@router.get("/observations", response_model=SeriesPublic,
+            responses={200: {"content": {"text/csv": {}}}})  # fmt: skip
 def get_observations(
     engine: EngineDep,
     sensor: Annotated[str | None, Query(max_length=128)] = None,
@@ -235,8 +237,12 @@ def get_observations(
     end: Annotated[AwareDatetime | None, Query(alias="to", description="Excluded.")] = None,
     resolution: store.Resolution = "raw",
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
-) -> SeriesPublic:
+    answer_format: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> SeriesPublic | Response:
     """Readings (``raw``) or UTC ``hourly``/``daily`` aggregates, by sensor, commune, period.
+
+    ``format=csv`` answers CSV for spreadsheets; raw readings come in the layout ``POST``
+    takes back (``sensor_id,quantity,observed_at,value,unit``, then the QC flags).
 
     Aggregates are those of the hours or days that start from ``from`` to before ``to``: a
     day is always a whole UTC day.
@@ -245,6 +251,16 @@ def get_observations(
         msg = f"Period from={start.isoformat()} to={end.isoformat()}; expected to after from."
         raise ValidationError(msg)
     where = store.SeriesFilter(sensor, quantity, commune, start, end)
+    series = _series(engine, where, resolution, limit)
+    if answer_format == "json":
+        return series
+    attachment = {"Content-Disposition": 'attachment; filename="observations.csv"'}
+    return Response(series_csv(series), media_type="text/csv; charset=utf-8", headers=attachment)
+
+
+def _series(
+    engine: Engine, where: store.SeriesFilter, resolution: store.Resolution, limit: int
+) -> SeriesPublic:
     with engine.connect() as conn:
         if resolution == "raw":
             found = store.get_observations(conn, where, limit=limit)

@@ -407,6 +407,40 @@ def test_get_observations_daily_gives_whole_days_starting_in_the_period(
     ]  # fmt: skip
 
 
+def test_get_observations_as_csv_goes_back_in_by_post(
+    registered: TestClient, integrator: dict
+) -> None:
+    # 0.1 + 0.2 has no short decimal, nor has NO2 converted from ppb: written to the last digit
+    batch = [reading(0, 0.1 + 0.2), reading(0.5, 30.0), reading(1, 50.0, quantity="no2")]
+    registered.post(f"{API}/observations", json=batch, headers=integrator)
+    hourly_pm25 = {"format": "csv", "resolution": "hourly", "quantity": "pm25"}
+
+    as_json = registered.get(f"{API}/observations").json()["observations"]
+    raw = registered.get(f"{API}/observations", params={"format": "csv"})
+    hourly = registered.get(f"{API}/observations", params=hourly_pm25)
+    back = registered.post(f"{API}/observations", content=raw.content,
+                           headers=integrator | {"Content-Type": "text/csv"})  # fmt: skip
+
+    assert raw.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in raw.headers["content-disposition"]
+    lines = raw.text.splitlines()
+    assert lines[0] == "sensor_id,quantity,observed_at,value,unit,flags,flag_names"
+    assert [line.split(",") for line in lines[1:]] == [
+        ["nevers-1", o["quantity"], datetime.fromisoformat(o["observed_at"]).isoformat(),
+         repr(o["value"]), "µg/m³", str(o["flags"]), "|".join(o["flag_names"])]
+        for o in as_json
+    ]  # fmt: skip
+    assert [o["value"] for o in as_json][:2] == [0.1 + 0.2, 30.0]
+    # the same readings, to the last digit: duplicates, not conflicts
+    answer = back.json()
+    assert (answer["accepted"], answer["duplicates"], answer["conflicts"]) == (0, 3, 0)
+    assert hourly.text.splitlines() == [
+        "sensor_id,quantity,unit,period_start,count,mean,min,max",
+        f"nevers-1,pm25,µg/m³,{T0.isoformat()},2,{(0.1 + 0.2 + 30.0) / 2!r},{0.1 + 0.2!r},30.0",
+    ]
+    assert_problem(registered.get(f"{API}/observations", params={"format": "xml"}), 422)
+
+
 def test_sensors_say_which_are_silent(
     registered: TestClient, admin: dict[str, str], integrator: dict[str, str]
 ) -> None:
