@@ -255,6 +255,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "air_quarantine_failed": {"fr": "Échec : {detail}", "en": "Failed: {detail}"},
     "air_sensors_link": {"fr": "Réseau de capteurs", "en": "Sensor network"},
+    "air_download_csv": {
+        "fr": "Télécharger ces mesures (CSV, avec les indicateurs de contrôle qualité)",
+        "en": "Download these readings (CSV, with the quality-control flags)",
+    },
     "air_sensors_title": {"fr": "Réseau de capteurs", "en": "Sensor network"},
     "air_sensors_intro": {
         "fr": "Les capteurs enregistrés sur le territoire : ce que chacun mesure, sa dernière "

@@ -290,5 +290,14 @@ def test_sensor_map_colours_sensors_by_state_and_opens_a_chart(
     page.wait_for_url("**/qualite-air?capteur=lc-urzy*")
     expect(page.locator("#chart-sensor")).to_have_value("lc-urzy")
     expect(page.locator("#sensor-chart")).to_have_attribute("data-loaded", "true")
+    # the chart's readings, downloadable as CSV
+    href = page.locator("#sensor-chart-csv").get_attribute("href") or ""
+    assert {"format=csv", "sensor=lc-urzy", "quantity=pm25"} <= set(href.split("?")[1].split("&"))
+    download = page.request.get(browsing.base_url + href)
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = download.text().splitlines()
+    assert rows[0] == "sensor_id,quantity,observed_at,value,unit,flags,flag_names"
+    assert len(rows) > 1
+    assert all(row.startswith("lc-urzy,pm25,") for row in rows[1:])
     assert browsing.errors == []
     assert browsing.blocked == []

@@ -202,12 +202,17 @@
     });
   }
 
+  var sensorDownload = document.getElementById("sensor-chart-csv");
+
   function loadSensorChart() {
     sensorFigure.setAttribute("data-loaded", "false");
-    var url = config.observations_url + "?" + query({
+    var params = {
       sensor: sensorSelect.value, quantity: sensorQuantity.value, from: config.chart_from,
       to: config.chart_to, resolution: "raw", limit: 100000,
-    });
+    };
+    var url = config.observations_url + "?" + query(params);
+    // The same readings as a spreadsheet, QC flags included.
+    sensorDownload.href = config.observations_url + "?" + query(Object.assign({ format: "csv" }, params));
     getJSON(url).then(function (body) {
       var readings = body.observations;
       var unit = readings.length ? readings[0].unit : "";
