@@ -24,11 +24,13 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 # Web assets come from the npm registry at setup time and are served by the app: no CDN.
 $(VENDORED): package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	mkdir -p $(VENDOR)/leaflet
+	npm ci --no-audit --no-fund --silent --ignore-scripts  # files only: no install-time code
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/swagger-ui
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
 	      node_modules/leaflet/dist/images $(VENDOR)/leaflet/
 	cp node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
+	cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui.css,favicon-32x32.png,LICENSE,NOTICE} \
+	   $(VENDOR)/swagger-ui/
 	touch $@
 
 lock:  ## refresh requirements.lock from pyproject.toml (needs the network)

@@ -1,6 +1,8 @@
 """The application factory: one FastAPI app with every domain's router and the web pages."""
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
 from healthycity import __version__
 from healthycity.alerts.api import router as alerts_router
@@ -23,6 +25,7 @@ from healthycity.storage.engine import make_engine
 from healthycity.territory.api import router as territory_router
 
 API_PREFIX = "/api/v1"
+SWAGGER_UI = "/static/vendor/swagger-ui"  # npm swagger-ui-dist, copied by `make install`
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,8 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Plateforme numérique de santé du territoire — API ouverte.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
-        redoc_url=f"{API_PREFIX}/redoc",
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from CDNs: see _add_docs
+        redoc_url=None,
     )
     heat_table(settings.heat_thresholds_file)  # a bad table stops the start, with its error
     pollen_table(settings.pollen_thresholds_file)
@@ -55,4 +58,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(environment_indices_router, prefix=API_PREFIX)
     app.include_router(pollen_index_router, prefix=API_PREFIX)
     mount_dashboard(app)
+    _add_docs(app)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """The interactive API documentation, from the Swagger UI files the setup vendors."""
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="healthycity — API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+        )

@@ -128,3 +128,19 @@ def test_offline_guard_records_a_request_leaving_the_machine(browsing: Browsing)
     browsing.page.evaluate("fetch('http://192.0.2.1/probe').catch(() => null)")
 
     assert browsing.blocked == ["http://192.0.2.1/probe"]
+
+
+def test_api_docs_render_offline_from_vendored_swagger_ui(browsing: Browsing) -> None:
+    browsing.goto("/api/v1/docs")
+
+    # every operation of the OpenAPI document is listed, e.g. the observations door
+    operations = browsing.page.locator(".opblock")
+    expect(operations.first).to_be_visible(timeout=MAP_TIMEOUT_MS)
+    assert operations.count() > 50
+    expect(
+        browsing.page.locator(
+            "#operations-environment-post_observations_api_v1_environment_observations_post"
+        )
+    ).to_be_visible()
+    assert browsing.blocked == []  # no CDN
+    assert browsing.errors == []

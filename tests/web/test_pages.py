@@ -268,6 +268,21 @@ def test_unknown_path_for_a_program_stays_problem_json(
     assert response.json()["instance"] == path
 
 
+def test_api_docs_page_loads_only_local_assets(web_client: TestClient) -> None:
+    page = web_client.get("/api/v1/docs")
+
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert page.status_code == 200
+    assert sorted(assets) == [
+        "/static/vendor/swagger-ui/favicon-32x32.png",
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/vendor/swagger-ui/swagger-ui.css",
+    ]
+    assert all(web_client.get(asset).status_code == 200 for asset in assets)
+    assert "/api/v1/openapi.json" in page.text
+    assert web_client.get("/api/v1/redoc").status_code == 404  # it needed a CDN
+
+
 def test_search_page_lists_matching_communes(web_client: TestClient) -> None:
     html = web_client.get("/recherche", params={"q": "chateau chinon"}).text
 
