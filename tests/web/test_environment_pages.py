@@ -44,6 +44,14 @@ def pages(seeded: Engine, database_url: str, tmp_path: Path) -> Iterator[TestCli
         yield client
 
 
+def report_an_hour_ago(engine: Engine, sensor_id: str = "lc-urzy") -> None:
+    """A PM2.5 reading of an hour ago: the pages read the clock, and a sensor is fresh."""
+    moment = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    with engine.begin() as conn:
+        ingest_readings(conn, [{"sensor_id": sensor_id, "quantity": "pm25", "value": 8.0,
+                                "observed_at": moment}], door="http")  # fmt: skip
+
+
 def test_air_quality_page_in_french_and_english(pages: TestClient) -> None:
     french = pages.get("/qualite-air", params={"date": DAY})
     english = pages.get("/qualite-air", params={"date": DAY, "lang": "en"})
@@ -76,10 +84,8 @@ def test_quarantine_page_keeps_the_token_out_of_forms(pages: TestClient) -> None
 
 def test_air_quality_page_names_silent_sensors(seeded: Engine, pages: TestClient) -> None:
     # The page reads the clock: lc-urzy reported an hour ago (pm25 limit: 3 h).
-    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    report_an_hour_ago(seeded)
     with seeded.begin() as conn:
-        ingest_readings(conn, [{"sensor_id": "lc-urzy", "quantity": "pm25", "value": 8.0,
-                                "observed_at": recent}], door="http")  # fmt: skip
         draft = sensors.SensorDraft("new-nevers", "Nouvelle station", "reference", 3.159, 46.99,
                                     {Quantity.NO2: "µg/m³"}, commune_code="58194")  # fmt: skip
         # registered 4 h ago and silent since (a sensor just registered has its 3 h to send)
@@ -103,10 +109,8 @@ def test_sensor_network_page_lists_the_territory_sensors_and_the_silent_ones(
     seeded: Engine, pages: TestClient
 ) -> None:
     # The page reads the clock: lc-urzy reported an hour ago, the others on 2026-01-15.
-    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    report_an_hour_ago(seeded)
     with seeded.begin() as conn:
-        ingest_readings(conn, [{"sensor_id": "lc-urzy", "quantity": "pm25", "value": 8.0,
-                                "observed_at": recent}], door="http")  # fmt: skip
         conn.execute(update(tables.sensors).where(tables.sensors.c.id == "meteo-nevers")
                      .values(status="retired"))  # fmt: skip
 
@@ -271,10 +275,7 @@ def test_operator_reads_the_quarantine_with_a_pasted_token(
 def test_sensor_map_colours_sensors_by_state_and_opens_a_chart(
     browsing: Browsing, seeded: Engine
 ) -> None:
-    recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    with seeded.begin() as conn:
-        ingest_readings(conn, [{"sensor_id": "lc-urzy", "quantity": "pm25", "value": 8.0,
-                                "observed_at": recent}], door="http")  # fmt: skip
+    report_an_hour_ago(seeded)
     page = browsing.page
     browsing.goto("/qualite-air/capteurs")
     expect(page.locator("#sensors-map")).to_have_attribute("data-loaded", "true")
