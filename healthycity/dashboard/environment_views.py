@@ -296,8 +296,9 @@ _QUARANTINE_KEYS = (
 @router.get("/qualite-air/quarantaine", response_class=HTMLResponse, name="air_quarantine_page")
 def air_quarantine_page(request: Request, language: PageLanguage) -> HTMLResponse:
     """Readings refused by the ingestion, for operators (the script reads the API)."""
+    reasons = tuple(key for key in MESSAGES if key.startswith("air_reason_"))
     config = {
         "api": "/api/v1/environment/quarantine",
-        "messages": _messages(language, _QUARANTINE_KEYS),
+        "messages": _messages(language, (*_QUARANTINE_KEYS, *reasons)),
     }
     return _render(request, "environment_quarantine.html", language, {"config": config})

@@ -304,6 +304,65 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "fr": "Carte des capteurs du territoire, colorés selon leur état",
         "en": "Map of the territory's sensors, coloured by state",
     },
+    # Why a reading was quarantined (docs/environment-ingestion.md explains each one).
+    "air_reason_unknown_sensor": {"fr": "capteur non enregistré", "en": "sensor not registered"},
+    "air_reason_out_of_scope": {
+        "fr": "capteur hors du territoire du jeton",
+        "en": "sensor outside the token's territory",
+    },
+    "air_reason_inactive_sensor": {
+        "fr": "capteur inactif ou retiré",
+        "en": "sensor inactive or retired",
+    },
+    "air_reason_quantity_not_measured": {
+        "fr": "grandeur non enregistrée pour ce capteur",
+        "en": "quantity not registered for this sensor",
+    },
+    "air_reason_unknown_quantity": {"fr": "grandeur inconnue", "en": "unknown quantity"},
+    "air_reason_not_an_object": {
+        "fr": "élément qui n'est pas un objet JSON",
+        "en": "item that is not a JSON object",
+    },
+    "air_reason_missing_field": {"fr": "champ manquant", "en": "missing field"},
+    "air_reason_bad_type": {"fr": "champ du mauvais type", "en": "field of the wrong type"},
+    "air_reason_bad_json": {
+        "fr": "message qui n'est pas du JSON",
+        "en": "message that is not JSON",
+    },
+    "air_reason_bad_unit": {
+        "fr": "unité non reconnue pour la grandeur",
+        "en": "unit not accepted for the quantity",
+    },
+    "air_reason_bad_timestamp": {"fr": "date illisible", "en": "unreadable time"},
+    "air_reason_naive_timestamp": {"fr": "date sans décalage UTC", "en": "time without UTC offset"},
+    "air_reason_future_timestamp": {"fr": "date dans le futur", "en": "time in the future"},
+    "air_reason_too_old": {"fr": "date trop ancienne", "en": "time too old"},
+    "air_reason_not_finite": {"fr": "valeur non finie", "en": "value not finite"},
+    "air_reason_out_of_range": {
+        "fr": "valeur physiquement impossible",
+        "en": "physically impossible value",
+    },
+    "air_reason_duplicate_conflict": {
+        "fr": "autre valeur déjà enregistrée à cette heure",
+        "en": "another value already stored for that time",
+    },
+    "air_reason_unsupported_type": {
+        "fr": "type d'entité NGSI-LD non pris en charge",
+        "en": "NGSI-LD entity type not supported",
+    },
+    "air_reason_no_measurement": {
+        "fr": "entité sans mesure conservée",
+        "en": "entity without a measurement kept",
+    },
+    "air_reason_topic_mismatch": {
+        "fr": "capteur différent de celui du topic MQTT",
+        "en": "sensor other than the MQTT topic's",
+    },
+    "air_reason_payload_too_large": {"fr": "message trop volumineux", "en": "message too large"},
+    "air_reason_internal_error": {
+        "fr": "erreur interne (journalisée)",
+        "en": "internal error (logged)",
+    },
     "air_col_received": {"fr": "Reçue le", "en": "Received"},
     "air_col_door": {"fr": "Entrée", "en": "Door"},
     "air_col_reason": {"fr": "Raison", "en": "Reason"},

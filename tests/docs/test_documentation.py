@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from healthycity.config import Settings
+from healthycity.dashboard.i18n import MESSAGES
 from healthycity.environment._http_common import MAX_BODY_BYTES
 from healthycity.environment.mqtt_ingest import MAX_PAYLOAD_BYTES
 from healthycity.environment.quality import QcFlag
@@ -46,6 +47,8 @@ def test_ingestion_guide_names_real_reasons_flags_and_quantities() -> None:
 
     assert len(reasons) >= 20
     assert [r for r in reasons if f'"{r}"' not in sources] == []  # each one is emitted
+    # the operators' quarantine page explains each one, in French and English
+    assert [r for r in reasons if f"air_reason_{r}" not in MESSAGES] == []
     assert [f.name for f in QcFlag if f"`{f.name}` | {f.value} |" not in guide] == []
     assert [q.value for q in Quantity if f"`{q.value}`" not in guide] == []
     assert f"{MAX_PAYLOAD_BYTES:,} bytes" in guide

@@ -262,7 +262,9 @@ def test_operator_reads_the_quarantine_with_a_pasted_token(
     page.get_by_role("button", name="Afficher la quarantaine").click()
 
     expect(page.locator("#quarantine-table")).to_be_visible()
-    expect(page.locator("#quarantine-table tbody")).to_contain_text("unknown_sensor")
+    expect(page.locator("#quarantine-table tbody")).to_contain_text(
+        "capteur non enregistré (unknown_sensor)"
+    )
     expect(page.locator("#quarantine-status")).to_contain_text("1 lecture(s) en quarantaine")
     assert page.evaluate("sessionStorage.getItem('hc_operator_token')") == token
     assert token not in page.url

@@ -33,7 +33,8 @@
     body.textContent = "";
     entries.forEach(function (e) {
       var row = document.createElement("tr");
-      [localTime(e.received_at), e.door, e.sensor_id, e.quantity, e.reason, e.field, e.value,
+      var reason = M["air_reason_" + e.reason] ? M["air_reason_" + e.reason] + " (" + e.reason + ")" : e.reason;
+      [localTime(e.received_at), e.door, e.sensor_id, e.quantity, reason, e.field, e.value,
        e.expected].forEach(function (text) {
         var cell = document.createElement("td");
         cell.textContent = text === null ? "" : String(text);
