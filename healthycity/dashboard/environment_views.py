@@ -32,6 +32,7 @@ from healthycity.environment.published_pollen import ATMO_POLLEN_SOURCE, TAXON_F
 from healthycity.environment.published_pollen_store import get_published_pollen
 from healthycity.environment.quality import QcFlag
 from healthycity.environment.quantities import QUANTITY_SPECS, Quantity
+from healthycity.environment.units import accepted_units
 from healthycity.territory import store as territory_store
 from healthycity.territory.models import Territory
 
@@ -209,6 +210,15 @@ def air_quality_page(
     )
 
 
+# The territory admin's forms of the sensor network page (environment-sensors-admin.js).
+_ADMIN_KEYS = (
+    "air_sensors_token_missing",
+    "air_sensors_no_quantity",
+    "air_sensors_saving",
+    "air_sensors_failed",
+    "air_sensors_id_taken",
+)
+
 SensorState = Literal["reporting", "silent", "off"]
 _STATES: tuple[SensorState, ...] = get_args(SensorState)
 
@@ -268,6 +278,11 @@ def air_sensors_page(
         "silent": sum(r["state"] == "silent" for r in rows),
     }
     shown = [r for r in rows if r["state"] == "silent"] if silent else rows
+    admin = {
+        "api": "/api/v1/environment/sensors",
+        "known_ids": [r["id"] for r in rows],  # the API would replace such a sensor: refused here
+        "messages": _messages(language, _ADMIN_KEYS),
+    }
     config = {
         "communes_url": request.url_for("map_communes").path,
         "communes": sorted(names),
@@ -281,7 +296,11 @@ def air_sensors_page(
         "environment_sensors.html",
         language,
         {"rows": shown, "counts": counts, "only_silent": silent, "has_area": bool(communes),
-         "config": config, "states": [(s, t(f"air_state_{s}")) for s in _STATES]},
+         "config": config, "states": [(s, t(f"air_state_{s}")) for s in _STATES],
+         "admin": admin, "all_rows": rows,
+         "statuses": [(s, t(f"air_status_{s}")) for s in get_args(sensors.SensorStatus)],
+         "kinds": [(k, t(f"air_kind_{k}")) for k in get_args(sensors.SensorKind)],
+         "quantity_units": [(q.value, _label(q, language), accepted_units(q)) for q in Quantity]},
     )  # fmt: skip
 
 

@@ -300,6 +300,48 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "air_state_reporting": {"fr": "transmet", "en": "reporting"},
     "air_state_off": {"fr": "hors service", "en": "out of service"},
     "air_state_silent": {"fr": "muet", "en": "silent"},
+    "air_sensors_admin": {
+        "fr": "Enregistrer un capteur ou changer son statut (administrateurs du territoire)",
+        "en": "Register a sensor or change its status (territory administrators)",
+    },
+    "air_sensors_token_label": {
+        "fr": "Jeton d'administrateur du territoire",
+        "en": "Territory administrator token",
+    },
+    "air_sensors_token_hint": {
+        "fr": "Gardé dans cet onglet seulement, envoyé dans l'en-tête Authorization.",
+        "en": "Kept in this tab only, sent in the Authorization header.",
+    },
+    "air_sensors_add": {"fr": "Nouveau capteur", "en": "New sensor"},
+    "air_sensors_field_id": {
+        "fr": "Identifiant (celui que le capteur envoie)",
+        "en": "Identifier (the one the sensor sends)",
+    },
+    "air_sensors_field_name": {"fr": "Nom", "en": "Name"},
+    "air_sensors_field_lon": {"fr": "Longitude (WGS84)", "en": "Longitude (WGS84)"},
+    "air_sensors_field_lat": {"fr": "Latitude (WGS84)", "en": "Latitude (WGS84)"},
+    "air_sensors_field_commune": {
+        "fr": "Code INSEE de la commune (sinon trouvée par la position)",
+        "en": "INSEE code of the commune (otherwise found from the position)",
+    },
+    "air_sensors_unit_of": {"fr": "Unité envoyée : {name}", "en": "Unit sent: {name}"},
+    "air_sensors_add_submit": {"fr": "Enregistrer le capteur", "en": "Register the sensor"},
+    "air_sensors_change_status": {"fr": "Statut d'un capteur", "en": "A sensor's status"},
+    "air_sensors_status_submit": {"fr": "Changer le statut", "en": "Change the status"},
+    "air_sensors_token_missing": {
+        "fr": "Collez d'abord un jeton d'administrateur du territoire.",
+        "en": "Paste a territory administrator token first.",
+    },
+    "air_sensors_no_quantity": {
+        "fr": "Cochez au moins une grandeur mesurée.",
+        "en": "Tick at least one quantity measured.",
+    },
+    "air_sensors_saving": {"fr": "Enregistrement…", "en": "Saving…"},
+    "air_sensors_failed": {"fr": "Refusé : {detail}", "en": "Refused: {detail}"},
+    "air_sensors_id_taken": {
+        "fr": "Un capteur porte déjà l'identifiant « {id} » : choisissez-en un autre.",
+        "en": "A sensor already has the identifier “{id}”: choose another one.",
+    },
     "air_sensors_map_label": {
         "fr": "Carte des capteurs du territoire, colorés selon leur état",
         "en": "Map of the territory's sensors, coloured by state",

@@ -142,6 +142,15 @@ class Normalised:
     reported_unit: str
 
 
+def accepted_units(quantity: Quantity) -> list[str]:
+    """The units a reading of ``quantity`` may be sent in, its canonical unit first.
+
+    >>> accepted_units(Quantity.NO2)
+    ['µg/m³', 'mg/m³', 'ppb', 'ppm']
+    """
+    return list(_converters(quantity))
+
+
 def normalise(quantity: Quantity, value: float, unit: str) -> Normalised:
     """Convert a reading of ``quantity`` from ``unit`` to the quantity's canonical unit.
 

@@ -304,3 +304,56 @@ def test_sensor_map_colours_sensors_by_state_and_opens_a_chart(
     assert all(row.startswith("lc-urzy,pm25,") for row in rows[1:])
     assert browsing.errors == []
     assert browsing.blocked == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_territory_admin_registers_a_sensor_and_retires_it_from_the_page(
+    browsing: Browsing, seeded: Engine
+) -> None:
+    with seeded.begin() as conn:
+        _, admin = create_token(conn, role="territory_admin", scope="departement/58")
+        _, citizen = create_token(conn, role="citizen")
+    page = browsing.page
+    browsing.goto("/qualite-air/capteurs")
+    page.get_by_text("Enregistrer un capteur ou changer son statut").click()
+    status = page.locator("#sensor-admin-status")
+
+    page.get_by_label("Identifiant").fill("ecole-urzy")
+    page.get_by_label("Nom", exact=True).fill("École d'Urzy")
+    page.get_by_label("Type").select_option("low_cost")
+    lon, lat = lon_lat((2500.0, 0.0))
+    page.get_by_label("Longitude (WGS84)").fill(str(lon))
+    page.get_by_label("Latitude (WGS84)").fill(str(lat))
+    page.get_by_label("Code INSEE de la commune").fill("58300")
+    page.locator("#sensor-create").get_by_role("button").click()
+    expect(status).to_contain_text("Cochez au moins une grandeur")  # nothing was sent
+    page.get_by_label("Dioxyde d'azote", exact=True).check()
+    page.get_by_label("Unité envoyée : Dioxyde d'azote").select_option("ppb")
+    page.get_by_label("Jeton d'administrateur du territoire").fill(citizen)
+    page.locator("#sensor-create").get_by_role("button").click()
+    expect(status).to_contain_text("Refusé")
+    page.get_by_label("Identifiant").fill("ref-nevers")
+    page.locator("#sensor-create").get_by_role("button").click()
+    expect(status).to_contain_text("déjà l'identifiant « ref-nevers »")
+    page.get_by_label("Identifiant").fill("ecole-urzy")
+    page.get_by_label("Jeton d'administrateur du territoire").fill(admin)
+    page.locator("#sensor-create").get_by_role("button").click()
+
+    row = page.locator('tr[data-sensor="ecole-urzy"]')
+    expect(row).to_contain_text("micro-capteur")
+    expect(row).to_contain_text("Dioxyde d'azote (ppb)")
+    expect(row).to_contain_text("Urzy (58300)")
+    page.get_by_text("Enregistrer un capteur ou changer son statut").click()
+    page.get_by_label("Capteur", exact=True).select_option("ecole-urzy")
+    page.get_by_label("Statut", exact=True).select_option("retired")
+    page.get_by_role("button", name="Changer le statut").click()
+    expect(row).to_have_attribute("data-state", "off")
+    expect(row).to_contain_text("retiré")
+    with seeded.connect() as conn:
+        stored = sensors.get_sensor(conn, "ecole-urzy")
+    assert (stored.kind, stored.status, stored.commune_code) == ("low_cost", "retired", "58300")
+    assert dict(stored.quantities) == {Quantity.NO2: "ppb"}
+    assert admin not in page.url
+    assert browsing.errors == []
+    assert browsing.blocked == []
