@@ -482,9 +482,10 @@ def prepare_readings(
     """Read the batch's sensors and validate its items, without the write lock.
 
     Validation is a third of a batch's time; done here, concurrent batches validate while
-    another one writes. ``store_prepared`` re-reads the sensors under the lock and validates
-    again in the rare case the registry changed in between (a sensor registered, retired,
-    moved, deleted). Arguments are those of ``ingest_readings``.
+    another one writes. Under the lock, ``store_prepared`` compares the registry version read
+    here with the current one, and only if it moved (a sensor registered, retired, moved,
+    deleted) re-reads the sensors and validates again. Arguments are those of
+    ``ingest_readings``.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     ids = _sensor_ids(readings)
